@@ -1,0 +1,89 @@
+//! The engine: the one seam every front end calls with (conversation, text).
+//!
+//! A transport (console, later Discord and HTTP) owns a [`Conversation`] per chat thread, hands
+//! each message to [`Engine::answer`] and renders the [`Reply`] it gets back. The engine keeps the
+//! conversation's case: a follow-up's features refine it (a newer statement replaces the older)
+//! and the reply says what changed. It never keeps message text, only normalised features.
+
+use crate::case::{CaseFeatures, Change};
+use crate::extract::{Extraction, Extractor};
+use crate::load::Faults;
+use crate::question::Question;
+use std::path::Path;
+
+/// Where netboard's data directories live: `NETBOARD_DATA_DIR`, else the source tree it was built
+/// from (so `cargo run` and the tests work from any directory).
+pub fn data_dir() -> std::path::PathBuf {
+    std::env::var_os("NETBOARD_DATA_DIR")
+        .map(Into::into)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+}
+
+/// The loaded, compiled pipeline. Cheap to share; immutable after load.
+pub struct Engine {
+    extractor: Extractor,
+}
+
+/// One conversation's case so far.
+#[derive(Debug, Clone, Default)]
+pub struct Conversation {
+    pub case: CaseFeatures,
+}
+
+/// What the engine answers to one message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// The message was about a case (or a question about options).
+    Answer(Answer),
+    /// `reset`: the conversation's case was cleared.
+    Reset,
+}
+
+/// The answer to one message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub question: Question,
+    /// The features this message stated.
+    pub stated: CaseFeatures,
+    /// The conversation's case after this message.
+    pub case: CaseFeatures,
+    /// What this message changed in an earlier case; empty for a first message.
+    pub changes: Vec<Change>,
+    /// True when the case had features before this message.
+    pub follow_up: bool,
+}
+
+impl Engine {
+    /// Loads `intents/` from `dir`.
+    pub fn load(dir: &Path) -> Result<Engine, Faults> {
+        Ok(Engine { extractor: Extractor::load(&dir.join("intents"))? })
+    }
+
+    pub fn extractor(&self) -> &Extractor {
+        &self.extractor
+    }
+
+    /// Answers one message on its own, without a conversation.
+    pub fn ask(&self, text: &str) -> Answer {
+        let Extraction { question, features } = self.extractor.extract(text);
+        Answer { question, case: features.clone(), stated: features, changes: Vec::new(), follow_up: false }
+    }
+
+    /// Answers one message of `conversation`, refining its case.
+    pub fn answer(&self, conversation: &mut Conversation, text: &str) -> Reply {
+        if is_reset(text) {
+            conversation.case = CaseFeatures::new();
+            return Reply::Reset;
+        }
+        let Extraction { question, features } = self.extractor.extract(text);
+        let follow_up = !conversation.case.is_empty();
+        let changes = conversation.case.refine(&features);
+        let changes = if follow_up { changes } else { Vec::new() };
+        Reply::Answer(Answer { question, stated: features, case: conversation.case.clone(), changes, follow_up })
+    }
+}
+
+fn is_reset(text: &str) -> bool {
+    let t = text.trim().trim_end_matches(['.', '!']).to_ascii_lowercase();
+    matches!(t.as_str(), "reset" | "new case" | "start over" | "clear")
+}

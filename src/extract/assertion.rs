@@ -1,0 +1,328 @@
+//! The assertion step: is a mention affirmed, negated, possible, historical, hypothetical, or
+//! about someone else? An implementation of ConText (Harkema et al., J Biomed Inform 2009).
+//!
+//! Trigger phrases (`[[trigger]]` in `intents/`) each have a kind, a direction and a scope in
+//! words. A mention is modified by a trigger when it lies inside the trigger's scope: after a
+//! forward trigger ("no", "history of", "if"), before a backward one ("… ruled out", "… is
+//! unlikely"), with no terminator in between ("but", "however", ";", a sentence end). Then:
+//!
+//! - **pseudo-triggers** ("no change", "not only", "no further") are phrases that contain a
+//!   trigger but are not one; found first, they mask what they cover;
+//! - overlapping triggers resolve to the longest, leftmost one ("family history of" over
+//!   "history of");
+//! - **value words are not triggers**: a trigger inside a mention's own span is part of what
+//!   the mention says ("octreoscan negative" is a result, `sstr_imaging: negative`);
+//! - **a comma ends a clause** unless a list runs on from it to a conjunction, so "no bone, lung
+//!   or nodal mets" negates all three while "no extrahepatic disease, dotatate positive" leaves
+//!   the imaging affirmed. A comma inside a mention's span never ends its scope.
+//!
+//! The step is pure and allocation-light; [`ContextRules::assess`] scans the text once with a
+//! `RegexSet` and runs only the triggers that fired. It knows nothing of features: it takes
+//! spans and returns flags, which is what `netboard assertion --tsv` measures.
+
+use crate::load::{check_examples, compile, Fault, Faults, SourceFile};
+use regex::{Regex, RegexSet, RegexSetBuilder};
+use serde::Deserialize;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+/// What a trigger does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerKind {
+    Negation,
+    Possible,
+    Historical,
+    Hypothetical,
+    Other,
+    /// Looks like a trigger but is not one ("no change"): masks what it covers.
+    Pseudo,
+    /// Ends every scope ("but", "however", ";", a sentence end).
+    Terminator,
+}
+
+/// Which way a trigger's scope runs from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Forward,
+    Backward,
+    Both,
+}
+
+/// A trigger as written in an intents file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTrigger {
+    pub id: String,
+    pub kind: TriggerKind,
+    pub direction: Option<Direction>,
+    /// The most words between trigger and mention; absent = up to the terminator.
+    pub scope: Option<usize>,
+    pub regex: String,
+    #[serde(rename = "match")]
+    pub must_match: Vec<String>,
+    pub no_match: Vec<String>,
+    #[serde(default)]
+    pub rationale: Option<String>,
+}
+
+/// The assertion flags of one mention. All false = affirmed, current, about the patient.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Assertion {
+    pub negated: bool,
+    pub possible: bool,
+    pub historical: bool,
+    pub hypothetical: bool,
+    pub other: bool,
+}
+
+impl Assertion {
+    /// True when the mention must not count as a current finding of the patient.
+    pub fn excludes(&self) -> bool {
+        self.negated || self.historical || self.hypothetical || self.other
+    }
+}
+
+struct Trigger {
+    kind: TriggerKind,
+    direction: Direction,
+    scope: usize,
+    regex: Regex,
+}
+
+/// The compiled trigger set.
+pub struct ContextRules {
+    set: RegexSet,
+    triggers: Vec<Trigger>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    start: usize,
+    end: usize,
+    trigger: usize,
+}
+
+/// A run that continues a list after a comma: short items, then a conjunction ("lung or nodal").
+static LIST_RUNS_ON: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:\s*[^,;:.!?()]{1,30},)*\s*(?:[^,;:.!?()]{1,30}\s)?(?:or|nor|and|and/or)\b")
+        .unwrap()
+});
+
+impl ContextRules {
+    /// Compiles triggers, checking each against its examples. `raw` pairs each trigger with the
+    /// file it came from and its byte span there, for `file:line` faults.
+    pub fn compile(raw: &[(&SourceFile, Range<usize>, RawTrigger)]) -> Result<ContextRules, Faults> {
+        let mut faults = Faults::default();
+        let mut triggers = Vec::new();
+        let mut patterns = Vec::new();
+        for (file, span, t) in raw {
+            let at = |msg: String| file.fault(span, format!("trigger `{}`: {msg}", t.id));
+            let direction = match (t.kind, t.direction) {
+                (TriggerKind::Pseudo | TriggerKind::Terminator, None) => Direction::Both,
+                (TriggerKind::Pseudo | TriggerKind::Terminator, Some(_)) => {
+                    faults.push(at("pseudo-triggers and terminators take no direction".into()));
+                    continue;
+                }
+                (_, Some(d)) => d,
+                (_, None) => {
+                    faults.push(at("needs a direction: forward, backward or both".into()));
+                    continue;
+                }
+            };
+            if t.must_match.is_empty() || t.no_match.is_empty() {
+                faults.push(at("needs examples that must match and examples that must not".into()));
+            }
+            let regex = match compile(&t.regex) {
+                Ok(r) => r,
+                Err(e) => {
+                    faults.push(at(e));
+                    continue;
+                }
+            };
+            for problem in check_examples(&regex, &t.must_match, &t.no_match) {
+                faults.push(at(problem));
+            }
+            patterns.push(t.regex.clone());
+            triggers.push(Trigger { kind: t.kind, direction, scope: t.scope.unwrap_or(usize::MAX), regex });
+        }
+        let set = RegexSetBuilder::new(&patterns)
+            .case_insensitive(true)
+            .size_limit(16 << 20)
+            .build()
+            .map_err(|e| Fault { file: "intents".into(), line: 0, message: format!("the trigger set does not compile: {e}") });
+        match set {
+            Ok(set) => faults.into_result(ContextRules { set, triggers }),
+            Err(f) => {
+                faults.push(f);
+                Err(faults)
+            }
+        }
+    }
+
+    /// The trigger hits in `text`: leftmost-longest, pseudo-triggers masking what they cover.
+    fn hits(&self, text: &str) -> Vec<Hit> {
+        let mut all: Vec<Hit> = Vec::new();
+        for i in self.set.matches(text).iter() {
+            for m in self.triggers[i].regex.find_iter(text) {
+                if m.start() < m.end() {
+                    all.push(Hit { start: m.start(), end: m.end(), trigger: i });
+                }
+            }
+        }
+        all.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+        let mut kept: Vec<Hit> = Vec::with_capacity(all.len());
+        for h in all {
+            match kept.last() {
+                Some(k) if h.start < k.end => {}
+                _ => kept.push(h),
+            }
+        }
+        kept
+    }
+
+    /// The assertion of each mention span in `text`, in the order given.
+    pub fn assess(&self, text: &str, mentions: &[Range<usize>]) -> Vec<Assertion> {
+        let hits = self.hits(text);
+        // A trigger inside a mention's span is part of the mention ("dotatate negative").
+        let inside = |h: &Hit| mentions.iter().any(|m| m.start <= h.start && h.end <= m.end);
+        let hits: Vec<Hit> = hits.into_iter().filter(|h| !inside(h)).collect();
+        mentions.iter().map(|m| self.assess_one(text, &hits, m, mentions)).collect()
+    }
+
+    fn assess_one(&self, text: &str, hits: &[Hit], mention: &Range<usize>, mentions: &[Range<usize>]) -> Assertion {
+        let mut a = Assertion::default();
+        for h in hits {
+            let t = &self.triggers[h.trigger];
+            let forward = matches!(t.direction, Direction::Forward | Direction::Both);
+            let backward = matches!(t.direction, Direction::Backward | Direction::Both);
+            let in_scope = if h.end <= mention.start && forward {
+                self.clear_between(text, hits, h.end, mention.start, t.scope, mentions)
+            } else if h.start >= mention.end && backward {
+                self.clear_between(text, hits, mention.end, h.start, t.scope, mentions)
+            } else {
+                false
+            };
+            if !in_scope {
+                continue;
+            }
+            match t.kind {
+                TriggerKind::Negation => a.negated = true,
+                TriggerKind::Possible => a.possible = true,
+                TriggerKind::Historical => a.historical = true,
+                TriggerKind::Hypothetical => a.hypothetical = true,
+                TriggerKind::Other => a.other = true,
+                TriggerKind::Pseudo | TriggerKind::Terminator => {}
+            }
+        }
+        a
+    }
+
+    /// Whether a scope may run across `text[from..to]`: no terminator there, no comma that
+    /// ends a clause, and at most `scope` words.
+    fn clear_between(&self, text: &str, hits: &[Hit], from: usize, to: usize, scope: usize, mentions: &[Range<usize>]) -> bool {
+        if hits.iter().any(|h| {
+            h.start >= from && h.end <= to && self.triggers[h.trigger].kind == TriggerKind::Terminator
+        }) {
+            return false;
+        }
+        let gap = &text[from..to];
+        if words(gap) > scope {
+            return false;
+        }
+        for (i, _) in gap.match_indices(',') {
+            let at = from + i;
+            let held = mentions.iter().any(|m| m.start < at && at < m.end);
+            if !held && !LIST_RUNS_ON.is_match(&text[at + 1..]) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// The number of words in `text`.
+fn words(text: &str) -> usize {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(id: &str, kind: TriggerKind, direction: Option<Direction>, regex: &str, yes: &str, no: &str) -> RawTrigger {
+        RawTrigger {
+            id: id.into(),
+            kind,
+            direction,
+            scope: None,
+            regex: regex.into(),
+            must_match: vec![yes.into()],
+            no_match: vec![no.into()],
+            rationale: None,
+        }
+    }
+
+    fn rules() -> ContextRules {
+        use Direction::*;
+        use TriggerKind::*;
+        let file = SourceFile { path: "t.toml".into(), text: String::new() };
+        let triggers = vec![
+            raw("no", Negation, Some(Forward), r"\bno\b", "no mets", "none"),
+            raw("ruled-out", Negation, Some(Backward), r"\bruled out\b", "mets ruled out", "ruled"),
+            raw("no-change", Pseudo, None, r"\bno change\b", "no change", "no"),
+            raw("but", Terminator, None, r"\bbut\b|[;.]", "but", "butter"),
+            raw("fh", Other, Some(Forward), r"\bfamily history of\b", "family history of", "history of"),
+            raw("hx", Historical, Some(Forward), r"\bhistory of\b", "history of", "story"),
+        ];
+        let entries: Vec<_> = triggers.into_iter().map(|t| (&file, 0..0, t)).collect();
+        ContextRules::compile(&entries).unwrap()
+    }
+
+    fn assess(text: &str, concept: &str) -> Assertion {
+        let start = text.find(concept).unwrap();
+        rules().assess(text, &[start..start + concept.len()])[0]
+    }
+
+    #[test]
+    fn forward_and_backward_negation() {
+        assert!(assess("no bone mets", "bone mets").negated);
+        assert!(assess("bone mets ruled out", "bone mets").negated);
+        assert!(!assess("bone mets", "bone mets").negated);
+    }
+
+    #[test]
+    fn terminators_and_pseudo_triggers_stop_negation() {
+        assert!(!assess("no pain but bone mets", "bone mets").negated);
+        assert!(!assess("no change in bone mets", "bone mets").negated);
+    }
+
+    #[test]
+    fn a_list_carries_the_negation_but_a_new_clause_does_not() {
+        assert!(assess("no bone, lung or nodal mets", "lung").negated);
+        assert!(assess("no bone, lung or nodal mets", "nodal").negated);
+        assert!(!assess("no extrahepatic disease, dotatate positive", "dotatate").negated);
+    }
+
+    #[test]
+    fn the_longest_trigger_wins() {
+        let a = assess("family history of NET", "NET");
+        assert!(a.other && !a.historical);
+    }
+
+    #[test]
+    fn a_trigger_inside_the_mention_is_a_value() {
+        let text = "no ascites";
+        let r = rules();
+        assert!(!r.assess(text, &[0..text.len()])[0].negated);
+    }
+
+    #[test]
+    fn a_trigger_without_direction_is_a_fault() {
+        let file = SourceFile { path: "t.toml".into(), text: "\n\n".into() };
+        let t = raw("bad", TriggerKind::Negation, None, r"\bno\b", "no", "yes");
+        let e = ContextRules::compile(&[(&file, 1..2, t)]).err().unwrap();
+        assert_eq!(e.to_string(), "t.toml:1: trigger `bad`: needs a direction: forward, backward or both");
+    }
+}

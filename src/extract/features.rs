@@ -1,0 +1,320 @@
+//! Feature patterns: where a message states a case feature, and what value it states.
+//!
+//! Each `[[feature]]` entry of `intents/` names a feature of CONTRACT.md §2 and either a fixed
+//! value ("liver-only" → `extrahepatic_disease: false`) or a number to parse from the capture
+//! group `n` ("x5", "25 mm", "Ki-67 12%"). `also` sets features the same words imply ("bone mets"
+//! → `extrahepatic_disease: true`, site `bone`). `[[threshold]]` entries turn lab figures into the
+//! booleans they imply ("eGFR 35" → `renal_impairment`).
+//!
+//! Finding mentions is separate from applying them: [`FeaturePatterns::mentions`] returns spans
+//! and values; the extractor runs the assertion step on those spans and then
+//! [`FeaturePatterns::apply`] records what the assertions allow. That keeps the assertion step
+//! blind to features, and features blind to triggers.
+
+use super::assertion::Assertion;
+use super::intents::{entry_fault, Located};
+use super::numbers;
+use crate::case::{CaseFeatures, Certainty, FeatureId, Finding, Kind, Value};
+use crate::load::{check_examples, compile, Faults};
+use regex::{Regex, RegexSet, RegexSetBuilder};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+/// How a pattern's capture group `n` becomes a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Parse {
+    /// A count in digits or words ("x5", "three", "a dozen").
+    Count,
+    /// A size, converted to centimetres; the largest of several.
+    SizeCm,
+    /// A plain number; the upper end of a range.
+    Number,
+}
+
+/// What a historical mention ("s/p", "h/o", "in 2021") does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum History {
+    /// Still true of the case ("prior Whipple" → biliary-enteric anastomosis).
+    #[default]
+    Keep,
+    /// No longer describes the case ("s/p RFA of 2 lesions" says nothing of today's count).
+    Drop,
+    /// Counts only when historical or received (group `received`): prior treatments.
+    Required,
+}
+
+/// A feature pattern as written in an intents file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeature {
+    pub id: String,
+    pub feature: String,
+    pub regex: String,
+    #[serde(default)]
+    pub value: Option<toml::Value>,
+    #[serde(default)]
+    pub parse: Option<Parse>,
+    /// The value a negated mention records; by default `false` for booleans and nothing else.
+    #[serde(default)]
+    pub negated: Option<toml::Value>,
+    #[serde(default)]
+    pub also: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    pub history: History,
+    #[serde(rename = "match")]
+    pub must_match: Vec<String>,
+    pub no_match: Vec<String>,
+    pub rationale: String,
+}
+
+/// A lab threshold as written in an intents file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawThreshold {
+    pub id: String,
+    pub feature: String,
+    #[serde(default)]
+    pub below: Option<f64>,
+    #[serde(default)]
+    pub above: Option<f64>,
+    pub sets: BTreeMap<String, toml::Value>,
+    pub rationale: String,
+}
+
+enum Source {
+    Fixed(Value),
+    Parsed(Parse),
+}
+
+struct FeaturePattern {
+    feature: FeatureId,
+    regex: Regex,
+    source: Source,
+    negated: Option<Value>,
+    also: Vec<(FeatureId, Value)>,
+    history: History,
+}
+
+struct Threshold {
+    feature: FeatureId,
+    below: Option<f64>,
+    above: Option<f64>,
+    sets: Vec<(FeatureId, Value)>,
+}
+
+/// One place a feature pattern matched, with the value it states.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mention {
+    pattern: usize,
+    pub feature: FeatureId,
+    pub span: Range<usize>,
+    pub value: Value,
+    /// The words themselves say the treatment was received ("progressing on octreotide").
+    received: bool,
+}
+
+/// The compiled feature patterns and thresholds.
+pub struct FeaturePatterns {
+    set: RegexSet,
+    patterns: Vec<FeaturePattern>,
+    thresholds: Vec<Threshold>,
+}
+
+fn resolve_values(sets: &BTreeMap<String, toml::Value>) -> Result<Vec<(FeatureId, Value)>, String> {
+    sets.iter()
+        .map(|(name, raw)| {
+            let f = FeatureId::from_name(name).ok_or_else(|| format!("unknown feature `{name}`"))?;
+            Ok((f, Value::for_feature(f, raw)?))
+        })
+        .collect()
+}
+
+fn parse_value(parse: Parse, feature: FeatureId, text: &str) -> Option<Value> {
+    let number = match parse {
+        Parse::Count => numbers::count(text).map(|n| n as f64),
+        Parse::SizeCm => numbers::largest_cm(text),
+        Parse::Number => numbers::largest(text),
+    }?;
+    match feature.kind() {
+        Kind::Integer => Some(Value::Integer(number.round() as i64)),
+        _ => Some(Value::Number(number)),
+    }
+}
+
+impl FeaturePatterns {
+    pub fn compile(raw: &[Located<RawFeature>], thresholds: &[Located<RawThreshold>]) -> Result<FeaturePatterns, Faults> {
+        let mut faults = Faults::default();
+        let mut patterns = Vec::new();
+        let mut sources = Vec::new();
+        for (file, span, r) in raw {
+            let fault = |msg: String| entry_fault(file, span, "feature pattern", &r.id, msg);
+            match compile_one(r) {
+                Ok(p) => {
+                    sources.push(r.regex.clone());
+                    patterns.push(p);
+                }
+                Err(msgs) => msgs.into_iter().for_each(|m| faults.push(fault(m))),
+            }
+        }
+        let mut compiled_thresholds = Vec::new();
+        for (file, span, t) in thresholds {
+            let fault = |msg: String| entry_fault(file, span, "threshold", &t.id, msg);
+            let feature = FeatureId::from_name(&t.feature);
+            match (feature, resolve_values(&t.sets)) {
+                (None, _) => faults.push(fault(format!("unknown feature `{}`", t.feature))),
+                (_, Err(e)) => faults.push(fault(e)),
+                (Some(_), _) if t.below.is_none() && t.above.is_none() => {
+                    faults.push(fault("needs `below` or `above`".into()))
+                }
+                (Some(_), _) if t.rationale.trim().is_empty() => faults.push(fault("needs a rationale".into())),
+                (Some(feature), Ok(sets)) => {
+                    compiled_thresholds.push(Threshold { feature, below: t.below, above: t.above, sets })
+                }
+            }
+        }
+        let set = RegexSetBuilder::new(&sources).case_insensitive(true).size_limit(32 << 20).build();
+        match set {
+            Ok(set) => faults.into_result(FeaturePatterns { set, patterns, thresholds: compiled_thresholds }),
+            Err(e) => {
+                if let Some((file, span, _)) = raw.first() {
+                    faults.push(file.fault(span, format!("the feature pattern set does not compile: {e}")));
+                }
+                Err(faults)
+            }
+        }
+    }
+
+    /// Every mention in `text`, in order of position.
+    pub fn mentions(&self, text: &str) -> Vec<Mention> {
+        let mut out = Vec::new();
+        for i in self.set.matches(text).iter() {
+            let p = &self.patterns[i];
+            for caps in p.regex.captures_iter(text) {
+                let whole = caps.get(0).expect("group 0 always matches");
+                if whole.is_empty() {
+                    continue;
+                }
+                let value = match &p.source {
+                    Source::Fixed(v) => Some(v.clone()),
+                    Source::Parsed(parse) => caps.name("n").and_then(|n| parse_value(*parse, p.feature, n.as_str())),
+                };
+                if let Some(value) = value {
+                    let received = caps.name("received").is_some();
+                    out.push(Mention { pattern: i, feature: p.feature, span: whole.range(), value, received });
+                }
+            }
+        }
+        out.sort_by_key(|m| (m.span.start, m.span.end, m.pattern));
+        out
+    }
+
+    /// Records each mention into a case as its assertion allows: hypothetical and other-person
+    /// mentions record nothing, negated ones their negated value, possible ones with certainty
+    /// `possible`; then lab thresholds add the booleans they imply.
+    pub fn apply(&self, text: &str, mentions: &[Mention], assertions: &[Assertion]) -> CaseFeatures {
+        let mut case = CaseFeatures::new();
+        for (m, a) in mentions.iter().zip(assertions) {
+            let p = &self.patterns[m.pattern];
+            if a.hypothetical || a.other {
+                continue;
+            }
+            match p.history {
+                History::Drop if a.historical => continue,
+                History::Required if !(a.historical || m.received) => continue,
+                _ => {}
+            }
+            let value = if a.negated {
+                match p.negated.clone().or_else(|| m.value.negated()) {
+                    Some(v) => v,
+                    None => continue,
+                }
+            } else {
+                m.value.clone()
+            };
+            let certainty = if a.possible { Certainty::Possible } else { Certainty::Stated };
+            let words = text[m.span.clone()].trim().to_string();
+            if !a.negated {
+                for (f, v) in &p.also {
+                    case.record(*f, Finding { value: v.clone(), certainty, text: words.clone() });
+                }
+            }
+            case.record(p.feature, Finding { value, certainty, text: words });
+        }
+        self.apply_thresholds(&mut case);
+        case
+    }
+
+    fn apply_thresholds(&self, case: &mut CaseFeatures) {
+        for t in &self.thresholds {
+            let Some(finding) = case.get(t.feature) else { continue };
+            let x = match finding.value {
+                Value::Number(x) => x,
+                Value::Integer(i) => i as f64,
+                _ => continue,
+            };
+            let crosses = t.below.is_some_and(|b| x < b) || t.above.is_some_and(|a| x > a);
+            if !crosses {
+                continue;
+            }
+            let derived = finding.clone();
+            for (f, v) in &t.sets {
+                if case.get(*f).is_none() {
+                    case.set(*f, Finding { value: v.clone(), ..derived.clone() });
+                }
+            }
+        }
+    }
+}
+
+fn compile_one(r: &RawFeature) -> Result<FeaturePattern, Vec<String>> {
+    let mut problems = Vec::new();
+    let feature = FeatureId::from_name(&r.feature);
+    if feature.is_none() {
+        problems.push(format!("unknown feature `{}`", r.feature));
+    }
+    if r.rationale.trim().is_empty() {
+        problems.push("needs a rationale".into());
+    }
+    if r.must_match.is_empty() || r.no_match.is_empty() {
+        problems.push("needs examples that must match and examples that must not".into());
+    }
+    let regex = compile(&r.regex).map_err(|e| problems.push(e)).ok();
+    let (Some(feature), Some(regex)) = (feature, regex) else {
+        return Err(problems);
+    };
+    let source = match (&r.value, r.parse) {
+        (Some(v), None) => Value::for_feature(feature, v).map(Source::Fixed).map_err(|e| problems.push(e)).ok(),
+        (None, Some(parse)) => {
+            let numeric = matches!(feature.kind(), Kind::Integer | Kind::Number);
+            if !numeric {
+                problems.push(format!("`parse` needs a numeric feature; `{feature}` is not"));
+            }
+            if !regex.capture_names().any(|n| n == Some("n")) {
+                problems.push("`parse` needs a capture group named `n`".into());
+            }
+            Some(Source::Parsed(parse))
+        }
+        _ => {
+            problems.push("needs exactly one of `value` or `parse`".into());
+            None
+        }
+    };
+    let negated = r.negated.as_ref().and_then(|v| Value::for_feature(feature, v).map_err(|e| problems.push(e)).ok());
+    let also = resolve_values(&r.also).map_err(|e| problems.push(e)).unwrap_or_default();
+    problems.extend(check_examples(&regex, &r.must_match, &r.no_match));
+    if let Some(Source::Parsed(parse)) = &source {
+        for example in &r.must_match {
+            let parsed = regex.captures(example).and_then(|c| c.name("n")).and_then(|n| parse_value(*parse, feature, n.as_str()));
+            if regex.is_match(example) && parsed.is_none() {
+                problems.push(format!("example {example:?} matches but gives no number"));
+            }
+        }
+    }
+    match source {
+        Some(source) if problems.is_empty() => Ok(FeaturePattern { feature, regex, source, negated, also, history: r.history }),
+        _ => Err(problems),
+    }
+}

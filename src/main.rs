@@ -1,0 +1,149 @@
+//! The `netboard` command line (CONTRACT.md §1).
+//!
+//! Exit codes: 0 success, 1 runtime failure (including a faulty data file), 2 bad usage or bad
+//! input. Every error is one line on standard error that says what was wrong and what to do.
+
+use clap::{Parser, Subcommand};
+use netboard::engine::{data_dir, Engine};
+use netboard::{assertion_tsv, render, transport};
+use std::io::{self, BufRead, BufWriter, IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "netboard",
+    version,
+    about = "Sourced decision support for metastatic NET care teams, in chat.",
+    long_about = "Sourced decision support for metastatic neuroendocrine tumour (NET) care teams.\n\
+        For healthcare professionals only: not for patients, not a substitute for the tumour board.\n\
+        With no subcommand, runs the local console (or the Discord bot once DISCORD_TOKEN is set)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Answer one question (or a batch, one per line).
+    Ask {
+        /// Print the answer as one JSON document.
+        #[arg(long)]
+        json: bool,
+        /// Read one question per line from FILE (`-` for standard input); one answer per line.
+        #[arg(long, value_name = "FILE")]
+        batch: Option<PathBuf>,
+        /// The question; `-` reads it from standard input.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        text: Vec<String>,
+    },
+    /// Validate intents/ and run every example in them.
+    Check,
+    /// Run only the assertion step on an annotated TSV (columns `concept` and `sentence`).
+    Assertion {
+        #[arg(long, value_name = "FILE")]
+        tsv: PathBuf,
+    },
+}
+
+/// A failure to report: the message and the exit code.
+struct Failure(String, u8);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(message, code)) => {
+            eprintln!("netboard: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn load() -> Result<Engine, Failure> {
+    let dir = data_dir();
+    Engine::load(&dir).map_err(|faults| {
+        Failure(format!("cannot start: the data files have faults:\n{faults}"), 1)
+    })
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        None => {
+            let engine = load()?;
+            if std::env::var_os("DISCORD_TOKEN").is_some_and(|t| !t.is_empty()) {
+                eprintln!("netboard: DISCORD_TOKEN is set, but this build has no Discord front end yet; running the local console");
+            }
+            let stdin = io::stdin();
+            let prompt = stdin.is_terminal();
+            transport::console::run(&engine, stdin.lock(), io::stdout().lock(), prompt).map_err(io_failure)
+        }
+        Some(Command::Check) => {
+            load()?;
+            println!("intents: every file loads and every example passes");
+            Ok(())
+        }
+        Some(Command::Ask { json, batch, text }) => {
+            let engine = load()?;
+            match batch {
+                Some(path) => ask_batch(&engine, &path, json),
+                None => ask_one(&engine, &text, json),
+            }
+        }
+        Some(Command::Assertion { tsv }) => {
+            let engine = load()?;
+            let file = std::fs::File::open(&tsv)
+                .map_err(|e| Failure(format!("cannot read {}: {e}", tsv.display()), 2))?;
+            let out = BufWriter::new(io::stdout().lock());
+            assertion_tsv::run(engine.extractor().context(), io::BufReader::new(file), out)
+                .map_err(|e| Failure(format!("{}: {e}", tsv.display()), 2))
+        }
+    }
+}
+
+fn ask_one(engine: &Engine, words: &[String], json: bool) -> Result<(), Failure> {
+    if words.is_empty() {
+        return Err(Failure("ask needs a question, e.g. netboard ask \"pNET G2, 3 liver mets — options?\" (or `-` to read it from standard input)".into(), 2));
+    }
+    let text = if words.len() == 1 && words[0] == "-" {
+        let mut bytes = Vec::new();
+        io::stdin().read_to_end(&mut bytes).map_err(io_failure)?;
+        String::from_utf8_lossy(&bytes).into_owned()
+    } else {
+        words.join(" ")
+    };
+    let answer = engine.ask(&text);
+    let out = if json { format!("{}\n", render::json(&answer)) } else { render::plain(&answer) };
+    io::stdout().lock().write_all(out.as_bytes()).map_err(io_failure)
+}
+
+fn ask_batch(engine: &Engine, path: &PathBuf, json: bool) -> Result<(), Failure> {
+    let input: Box<dyn BufRead> = if path.as_os_str() == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display()), 2))?;
+        Box::new(io::BufReader::new(file))
+    };
+    let mut out = BufWriter::new(io::stdout().lock());
+    for line in input.split(b'\n') {
+        let bytes = line.map_err(io_failure)?;
+        let text = String::from_utf8_lossy(&bytes);
+        let answer = engine.ask(text.trim_end_matches('\r'));
+        let written = if json {
+            writeln!(out, "{}", render::json(&answer))
+        } else {
+            writeln!(out, "{}", render::plain(&answer))
+        };
+        written.map_err(io_failure)?;
+    }
+    out.flush().map_err(io_failure)
+}
+
+fn io_failure(e: io::Error) -> Failure {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        // The reader went away (e.g. `| head`): nothing left to say.
+        std::process::exit(0);
+    }
+    Failure(format!("input/output failed: {e}"), 1)
+}

@@ -1,0 +1,43 @@
+//! The local console: one chat conversation in the terminal, no account needed.
+//!
+//! Each line is a message; later lines refine the same case; `reset` starts over; end of input
+//! (Ctrl-D) quits. The console is the embedded default front end when no Discord token is set.
+
+use crate::engine::{Conversation, Engine, Reply};
+use crate::render;
+use std::io::{self, BufRead, Write};
+
+/// Runs the console over `input` and `output` until end of input.
+pub fn run(engine: &Engine, input: impl BufRead, mut output: impl Write, prompt: bool) -> io::Result<()> {
+    let mut conversation = Conversation::default();
+    if prompt {
+        writeln!(output, "netboard — decision support for NET care teams. Type a case; `help` for examples, `reset` for a new case, Ctrl-D to quit.")?;
+        writeln!(output, "Post no patient identifiers.")?;
+        write!(output, "> ")?;
+        output.flush()?;
+    }
+    for line in input.lines() {
+        let line = match line {
+            Ok(l) => l,
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                writeln!(output, "That line was not valid UTF-8 text; please type it again.")?;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if !line.trim().is_empty() {
+            match engine.answer(&mut conversation, &line) {
+                Reply::Reset => writeln!(output, "New case: the earlier features are cleared.")?,
+                Reply::Answer(answer) => write!(output, "{}", render::plain(&answer))?,
+            }
+        }
+        if prompt {
+            write!(output, "> ")?;
+            output.flush()?;
+        }
+    }
+    if prompt {
+        writeln!(output)?;
+    }
+    Ok(())
+}
