@@ -56,7 +56,8 @@ pub struct Answer {
 impl Engine {
     /// Loads `intents/` from `dir`.
     pub fn load(dir: &Path) -> Result<Engine, Faults> {
-        Ok(Engine { extractor: Extractor::load(&dir.join("intents"))? })
+        let extractor = Extractor::load(&dir.join("intents")).map_err(|f| f.relative_to(dir))?;
+        Ok(Engine { extractor })
     }
 
     pub fn extractor(&self) -> &Extractor {

@@ -43,6 +43,16 @@ impl Faults {
         self.0.extend(other.0);
     }
 
+    /// Names each file relative to `base` when it lies below it, as a reviewer would.
+    pub fn relative_to(mut self, base: &Path) -> Faults {
+        for f in &mut self.0 {
+            if let Ok(rel) = f.file.strip_prefix(base) {
+                f.file = rel.to_path_buf();
+            }
+        }
+        self
+    }
+
     /// `Ok(value)` when nothing was wrong, else every fault.
     pub fn into_result<T>(self, value: T) -> Result<T, Faults> {
         if self.0.is_empty() {
