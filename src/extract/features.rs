@@ -57,6 +57,9 @@ pub struct RawFeature {
     pub value: Option<toml::Value>,
     #[serde(default)]
     pub parse: Option<Parse>,
+    /// Multiplies a parsed number, for units ("bilirubin 34 µmol/L" → mg/dL).
+    #[serde(default)]
+    pub scale: Option<f64>,
     /// The value a negated mention records; by default `false` for booleans and nothing else.
     #[serde(default)]
     pub negated: Option<toml::Value>,
@@ -86,7 +89,8 @@ pub struct RawThreshold {
 
 enum Source {
     Fixed(Value),
-    Parsed(Parse),
+    /// A number parsed from group `n`, times a scale.
+    Parsed(Parse, f64),
 }
 
 struct FeaturePattern {
@@ -132,12 +136,13 @@ fn resolve_values(sets: &BTreeMap<String, toml::Value>) -> Result<Vec<(FeatureId
         .collect()
 }
 
-fn parse_value(parse: Parse, feature: FeatureId, text: &str) -> Option<Value> {
-    let number = match parse {
-        Parse::Count => numbers::count(text).map(|n| n as f64),
-        Parse::SizeCm => numbers::largest_cm(text),
-        Parse::Number => numbers::largest(text),
-    }?;
+fn parse_value(parse: Parse, scale: f64, feature: FeatureId, text: &str) -> Option<Value> {
+    let number = scale
+        * match parse {
+            Parse::Count => numbers::count(text).map(|n| n as f64),
+            Parse::SizeCm => numbers::largest_cm(text),
+            Parse::Number => numbers::largest(text),
+        }?;
     match feature.kind() {
         Kind::Integer => Some(Value::Integer(number.round() as i64)),
         _ => Some(Value::Number(number)),
@@ -199,7 +204,9 @@ impl FeaturePatterns {
                 }
                 let value = match &p.source {
                     Source::Fixed(v) => Some(v.clone()),
-                    Source::Parsed(parse) => caps.name("n").and_then(|n| parse_value(*parse, p.feature, n.as_str())),
+                    Source::Parsed(parse, scale) => {
+                        caps.name("n").and_then(|n| parse_value(*parse, *scale, p.feature, n.as_str()))
+                    }
                 };
                 if let Some(value) = value {
                     let received = caps.name("received").is_some();
@@ -207,8 +214,18 @@ impl FeaturePatterns {
                 }
             }
         }
-        out.sort_by_key(|m| (m.span.start, m.span.end, m.pattern));
-        out
+        // Within a feature the longest mention wins: "non-resectable" is not also "resectable".
+        out.sort_by_key(|m| (m.span.start, std::cmp::Reverse(m.span.end), m.pattern));
+        let mut reach = [0usize; FeatureId::ALL.len()];
+        let mut kept: Vec<Mention> = Vec::with_capacity(out.len());
+        for m in out {
+            let end = &mut reach[m.feature as usize];
+            if m.span.end > *end {
+                *end = m.span.end;
+                kept.push(m);
+            }
+        }
+        kept
     }
 
     /// Records each mention into a case as its assertion allows: hypothetical and other-person
@@ -295,7 +312,7 @@ fn compile_one(r: &RawFeature) -> Result<FeaturePattern, Vec<String>> {
             if !regex.capture_names().any(|n| n == Some("n")) {
                 problems.push("`parse` needs a capture group named `n`".into());
             }
-            Some(Source::Parsed(parse))
+            Some(Source::Parsed(parse, r.scale.unwrap_or(1.0)))
         }
         _ => {
             problems.push("needs exactly one of `value` or `parse`".into());
@@ -305,9 +322,15 @@ fn compile_one(r: &RawFeature) -> Result<FeaturePattern, Vec<String>> {
     let negated = r.negated.as_ref().and_then(|v| Value::for_feature(feature, v).map_err(|e| problems.push(e)).ok());
     let also = resolve_values(&r.also).map_err(|e| problems.push(e)).unwrap_or_default();
     problems.extend(check_examples(&regex, &r.must_match, &r.no_match));
-    if let Some(Source::Parsed(parse)) = &source {
+    if r.scale.is_some() && r.parse.is_none() {
+        problems.push("`scale` needs `parse`".into());
+    }
+    if let Some(Source::Parsed(parse, scale)) = &source {
         for example in &r.must_match {
-            let parsed = regex.captures(example).and_then(|c| c.name("n")).and_then(|n| parse_value(*parse, feature, n.as_str()));
+            let parsed = regex
+                .captures(example)
+                .and_then(|c| c.name("n"))
+                .and_then(|n| parse_value(*parse, *scale, feature, n.as_str()));
             if regex.is_match(example) && parsed.is_none() {
                 problems.push(format!("example {example:?} matches but gives no number"));
             }
