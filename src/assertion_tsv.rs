@@ -15,12 +15,21 @@ pub fn run(rules: &ContextRules, input: impl BufRead, mut output: impl Write) ->
     let header = lines.next().transpose()?.unwrap_or_default();
     let columns: Vec<&str> = header.split('\t').map(str::trim).collect();
     let column = |name: &str| {
-        columns.iter().position(|c| c.eq_ignore_ascii_case(name)).ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidData, format!("the header has no `{name}` column; it needs `concept` and `sentence`"))
-        })
+        columns
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("the header has no `{name}` column; it needs `concept` and `sentence`"),
+                )
+            })
     };
     let (concept_at, sentence_at) = (column("concept")?, column("sentence")?);
-    writeln!(output, "row\tnegated\tpossible\thistorical\thypothetical\tother")?;
+    writeln!(
+        output,
+        "row\tnegated\tpossible\thistorical\thypothetical\tother"
+    )?;
     for (i, line) in lines.enumerate() {
         let line = line?;
         if line.trim().is_empty() {
@@ -49,7 +58,9 @@ pub fn run(rules: &ContextRules, input: impl BufRead, mut output: impl Write) ->
 
 fn unquote(field: &str) -> &str {
     let f = field.trim();
-    f.strip_prefix('"').and_then(|f| f.strip_suffix('"')).unwrap_or(f)
+    f.strip_prefix('"')
+        .and_then(|f| f.strip_suffix('"'))
+        .unwrap_or(f)
 }
 
 /// Where `concept` stands in `sentence`, ignoring ASCII letter case.

@@ -41,7 +41,7 @@ pub enum Combine {
 }
 
 macro_rules! features {
-    ($($variant:ident = $name:literal : $kind:expr, $combine:ident;)*) => {
+    ($($variant:ident = $name:literal / $label:literal : $kind:expr, $combine:ident;)*) => {
         /// A case feature id (CONTRACT.md §2). The order here is the order of every listing.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum FeatureId { $($variant),* }
@@ -53,6 +53,11 @@ macro_rules! features {
             /// The contract name, e.g. `liver_lesion_count`.
             pub fn name(self) -> &'static str {
                 match self { $(FeatureId::$variant => $name),* }
+            }
+
+            /// The name a reader sees, e.g. "largest liver lesion (cm)".
+            pub fn label(self) -> &'static str {
+                match self { $(FeatureId::$variant => $label),* }
             }
 
             /// The value type and allowed terms.
@@ -87,38 +92,38 @@ const TREATMENTS: &[&str] = &[
 ];
 
 features! {
-    PrimarySite = "primary_site": Kind::Term(&["small_intestine", "pancreas", "lung", "stomach",
+    PrimarySite = "primary_site" / "primary site": Kind::Term(&["small_intestine", "pancreas", "lung", "stomach",
         "rectum", "appendix", "colon", "unknown", "other"]), Last;
-    Grade = "grade": Kind::Term(&["G1", "G2", "G3", "NEC"]), Last;
-    Differentiation = "differentiation": Kind::Term(&["well", "poorly"]), Last;
-    Ki67Percent = "ki67_percent": Kind::Number, Max;
-    LiverMetastases = "liver_metastases": Kind::Bool, TrueWins;
-    LiverLesionCount = "liver_lesion_count": Kind::Integer, Max;
-    LiverBurden = "liver_burden": Kind::Term(&["limited", "multiple", "diffuse"]), Last;
-    LargestLiverLesionCm = "largest_liver_lesion_cm": Kind::Number, Max;
-    AblationUnsafeLocation = "ablation_unsafe_location": Kind::Bool, TrueWins;
-    LiverLobes = "liver_lobes": Kind::Term(&["unilobar", "bilobar"]), Last;
-    ExtrahepaticDisease = "extrahepatic_disease": Kind::Bool, TrueWins;
-    ExtrahepaticSites = "extrahepatic_sites": Kind::List(&["bone", "lung", "lymph_nodes",
+    Grade = "grade" / "grade": Kind::Term(&["G1", "G2", "G3", "NEC"]), Last;
+    Differentiation = "differentiation" / "differentiation": Kind::Term(&["well", "poorly"]), Last;
+    Ki67Percent = "ki67_percent" / "Ki-67 (%)": Kind::Number, Max;
+    LiverMetastases = "liver_metastases" / "liver metastases": Kind::Bool, TrueWins;
+    LiverLesionCount = "liver_lesion_count" / "liver lesions (count)": Kind::Integer, Max;
+    LiverBurden = "liver_burden" / "liver burden": Kind::Term(&["limited", "multiple", "diffuse"]), Last;
+    LargestLiverLesionCm = "largest_liver_lesion_cm" / "largest liver lesion (cm)": Kind::Number, Max;
+    AblationUnsafeLocation = "ablation_unsafe_location" / "lesion where thermal ablation is unsafe": Kind::Bool, TrueWins;
+    LiverLobes = "liver_lobes" / "liver lobes": Kind::Term(&["unilobar", "bilobar"]), Last;
+    ExtrahepaticDisease = "extrahepatic_disease" / "disease outside the liver": Kind::Bool, TrueWins;
+    ExtrahepaticSites = "extrahepatic_sites" / "sites outside the liver": Kind::List(&["bone", "lung", "lymph_nodes",
         "peritoneum", "other"]), Union;
-    BoneMetastases = "bone_metastases": Kind::Bool, TrueWins;
-    BonePattern = "bone_pattern": Kind::Term(&["focal", "multifocal"]), Last;
-    BoneSymptoms = "bone_symptoms": Kind::Bool, TrueWins;
-    SstrImaging = "sstr_imaging": Kind::Term(&["positive", "negative"]), Last;
-    Resectability = "resectability": Kind::Term(&["resectable", "unresectable"]), Last;
-    FunctionalSyndrome = "functional_syndrome": Kind::Term(&["carcinoid_syndrome", "insulinoma",
+    BoneMetastases = "bone_metastases" / "bone metastases": Kind::Bool, TrueWins;
+    BonePattern = "bone_pattern" / "bone pattern": Kind::Term(&["focal", "multifocal"]), Last;
+    BoneSymptoms = "bone_symptoms" / "bone symptoms": Kind::Bool, TrueWins;
+    SstrImaging = "sstr_imaging" / "SSTR imaging": Kind::Term(&["positive", "negative"]), Last;
+    Resectability = "resectability" / "resectability": Kind::Term(&["resectable", "unresectable"]), Last;
+    FunctionalSyndrome = "functional_syndrome" / "hormone syndrome": Kind::Term(&["carcinoid_syndrome", "insulinoma",
         "gastrinoma", "glucagonoma", "vipoma", "other", "none"]), Last;
-    DiseaseCourse = "disease_course": Kind::Term(&["progressing", "stable"]), Last;
-    PriorTreatments = "prior_treatments": Kind::List(TREATMENTS), Union;
-    BiliaryEntericAnastomosis = "biliary_enteric_anastomosis": Kind::Bool, TrueWins;
-    CirrhosisOrLiverDysfunction = "cirrhosis_or_liver_dysfunction": Kind::Bool, TrueWins;
-    RenalImpairment = "renal_impairment": Kind::Bool, TrueWins;
-    MarrowImpairment = "marrow_impairment": Kind::Bool, TrueWins;
-    Ecog = "ecog": Kind::Integer, Max;
-    Egfr = "egfr": Kind::Number, Last;
-    CreatinineMgDl = "creatinine_mg_dl": Kind::Number, Last;
-    PlateletsK = "platelets_k": Kind::Number, Last;
-    BilirubinMgDl = "bilirubin_mg_dl": Kind::Number, Last;
+    DiseaseCourse = "disease_course" / "disease course": Kind::Term(&["progressing", "stable"]), Last;
+    PriorTreatments = "prior_treatments" / "prior treatments": Kind::List(TREATMENTS), Union;
+    BiliaryEntericAnastomosis = "biliary_enteric_anastomosis" / "biliary-enteric anastomosis or sphincterotomy": Kind::Bool, TrueWins;
+    CirrhosisOrLiverDysfunction = "cirrhosis_or_liver_dysfunction" / "cirrhosis or liver dysfunction": Kind::Bool, TrueWins;
+    RenalImpairment = "renal_impairment" / "renal impairment": Kind::Bool, TrueWins;
+    MarrowImpairment = "marrow_impairment" / "marrow impairment": Kind::Bool, TrueWins;
+    Ecog = "ecog" / "ECOG": Kind::Integer, Max;
+    Egfr = "egfr" / "eGFR (mL/min)": Kind::Number, Last;
+    CreatinineMgDl = "creatinine_mg_dl" / "creatinine (mg/dL)": Kind::Number, Last;
+    PlateletsK = "platelets_k" / "platelets (×10⁹/L)": Kind::Number, Last;
+    BilirubinMgDl = "bilirubin_mg_dl" / "bilirubin (mg/dL)": Kind::Number, Last;
 }
 
 impl FeatureId {
@@ -173,6 +178,14 @@ impl Value {
             (Kind::List(allowed), toml::Value::String(s)) => {
                 term(allowed, s).map(|t| Value::List(vec![t]))
             }
+            (Kind::List(allowed), toml::Value::Array(items)) => items
+                .iter()
+                .map(|item| match item {
+                    toml::Value::String(s) => term(allowed, s),
+                    other => Err(format!("`{feature}` lists terms, not `{other}`")),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::List),
             (kind, other) => Err(format!(
                 "`{feature}` takes {}, not `{other}`",
                 kind.describe()
@@ -321,16 +334,24 @@ impl CaseFeatures {
             let mut merged = finding.clone();
             if feature == FeatureId::PriorTreatments {
                 if let Some(old) = self.findings.get(&feature) {
-                    let Value::List(items) = &finding.value else { continue };
+                    let Value::List(items) = &finding.value else {
+                        continue;
+                    };
                     merged = old.clone();
                     union_into(&mut merged.value, items);
                     join_text(&mut merged.text, &finding.text);
                 }
             }
             let old = self.findings.insert(feature, merged.clone());
-            let same = old.as_ref().is_some_and(|o| o.value == merged.value && o.certainty == merged.certainty);
+            let same = old
+                .as_ref()
+                .is_some_and(|o| o.value == merged.value && o.certainty == merged.certainty);
             if !same {
-                changes.push(Change { feature, before: old.map(|o| o.value), after: merged.value });
+                changes.push(Change {
+                    feature,
+                    before: old.map(|o| o.value),
+                    after: merged.value,
+                });
             }
         }
         changes
@@ -369,7 +390,11 @@ mod tests {
     use super::*;
 
     fn finding(value: Value, certainty: Certainty, text: &str) -> Finding {
-        Finding { value, certainty, text: text.into() }
+        Finding {
+            value,
+            certainty,
+            text: text.into(),
+        }
     }
 
     #[test]
@@ -394,7 +419,10 @@ mod tests {
         let mut case = CaseFeatures::new();
         let f = FeatureId::ExtrahepaticDisease;
         case.record(f, finding(Value::Bool(true), Certainty::Stated, "bone met"));
-        case.record(f, finding(Value::Bool(false), Certainty::Stated, "liver-only"));
+        case.record(
+            f,
+            finding(Value::Bool(false), Certainty::Stated, "liver-only"),
+        );
         assert_eq!(case.value(f), Some(&Value::Bool(true)));
     }
 
@@ -402,22 +430,50 @@ mod tests {
     fn stated_outranks_possible_within_a_message() {
         let mut case = CaseFeatures::new();
         let f = FeatureId::BoneMetastases;
-        case.record(f, finding(Value::Bool(true), Certainty::Stated, "bone mets"));
-        case.record(f, finding(Value::Bool(false), Certainty::Possible, "?no bone"));
+        case.record(
+            f,
+            finding(Value::Bool(true), Certainty::Stated, "bone mets"),
+        );
+        case.record(
+            f,
+            finding(Value::Bool(false), Certainty::Possible, "?no bone"),
+        );
         assert_eq!(case.get(f).unwrap().certainty, Certainty::Stated);
     }
 
     #[test]
     fn refine_replaces_and_reports_changes_but_accumulates_treatments() {
         let mut case = CaseFeatures::new();
-        case.set(FeatureId::SstrImaging, finding(Value::Term("positive"), Certainty::Stated, "avid"));
-        case.set(FeatureId::PriorTreatments, finding(Value::List(vec!["ssa"]), Certainty::Stated, "on octreotide"));
+        case.set(
+            FeatureId::SstrImaging,
+            finding(Value::Term("positive"), Certainty::Stated, "avid"),
+        );
+        case.set(
+            FeatureId::PriorTreatments,
+            finding(Value::List(vec!["ssa"]), Certainty::Stated, "on octreotide"),
+        );
         let mut newer = CaseFeatures::new();
-        newer.set(FeatureId::SstrImaging, finding(Value::Term("negative"), Certainty::Stated, "dotatate negative"));
-        newer.set(FeatureId::PriorTreatments, finding(Value::List(vec!["prrt"]), Certainty::Stated, "s/p PRRT"));
+        newer.set(
+            FeatureId::SstrImaging,
+            finding(
+                Value::Term("negative"),
+                Certainty::Stated,
+                "dotatate negative",
+            ),
+        );
+        newer.set(
+            FeatureId::PriorTreatments,
+            finding(Value::List(vec!["prrt"]), Certainty::Stated, "s/p PRRT"),
+        );
         let changes = case.refine(&newer);
-        assert_eq!(case.value(FeatureId::SstrImaging), Some(&Value::Term("negative")));
-        assert_eq!(case.value(FeatureId::PriorTreatments), Some(&Value::List(vec!["ssa", "prrt"])));
+        assert_eq!(
+            case.value(FeatureId::SstrImaging),
+            Some(&Value::Term("negative"))
+        );
+        assert_eq!(
+            case.value(FeatureId::PriorTreatments),
+            Some(&Value::List(vec!["ssa", "prrt"]))
+        );
         assert_eq!(changes.len(), 2);
         assert_eq!(changes[0].before, Some(Value::Term("positive")));
         // Saying the same again changes nothing.

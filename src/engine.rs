@@ -67,7 +67,13 @@ impl Engine {
     /// Answers one message on its own, without a conversation.
     pub fn ask(&self, text: &str) -> Answer {
         let Extraction { question, features } = self.extractor.extract(text);
-        Answer { question, case: features.clone(), stated: features, changes: Vec::new(), follow_up: false }
+        Answer {
+            question,
+            case: features.clone(),
+            stated: features,
+            changes: Vec::new(),
+            follow_up: false,
+        }
     }
 
     /// Answers one message of `conversation`, refining its case.
@@ -80,11 +86,20 @@ impl Engine {
         let follow_up = !conversation.case.is_empty();
         let changes = conversation.case.refine(&features);
         let changes = if follow_up { changes } else { Vec::new() };
-        Reply::Answer(Answer { question, stated: features, case: conversation.case.clone(), changes, follow_up })
+        Reply::Answer(Answer {
+            question,
+            stated: features,
+            case: conversation.case.clone(),
+            changes,
+            follow_up,
+        })
     }
 }
 
 fn is_reset(text: &str) -> bool {
-    let t = text.trim().trim_end_matches(['.', '!']).to_ascii_lowercase();
+    let t = text
+        .trim()
+        .trim_end_matches(['.', '!'])
+        .to_ascii_lowercase();
     matches!(t.as_str(), "reset" | "new case" | "start over" | "clear")
 }

@@ -87,7 +87,10 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn read(path: &Path) -> Result<SourceFile, Fault> {
         std::fs::read_to_string(path)
-            .map(|text| SourceFile { path: path.to_path_buf(), text })
+            .map(|text| SourceFile {
+                path: path.to_path_buf(),
+                text,
+            })
             .map_err(|e| Fault {
                 file: path.to_path_buf(),
                 line: 0,
@@ -98,12 +101,20 @@ impl SourceFile {
     /// The 1-based line holding byte `offset`.
     pub fn line_at(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
     }
 
     /// A fault at the start of `span`.
     pub fn fault(&self, span: &Range<usize>, message: impl Into<String>) -> Fault {
-        Fault { file: self.path.clone(), line: self.line_at(span.start), message: message.into() }
+        Fault {
+            file: self.path.clone(),
+            line: self.line_at(span.start),
+            message: message.into(),
+        }
     }
 
     /// Parses the whole file into `T`, locating a syntax or shape error by line.
@@ -182,7 +193,10 @@ mod tests {
 
     #[test]
     fn lines_are_counted_from_one() {
-        let f = SourceFile { path: "x.toml".into(), text: "a\nb\nc".into() };
+        let f = SourceFile {
+            path: "x.toml".into(),
+            text: "a\nb\nc".into(),
+        };
         assert_eq!(f.line_at(0), 1);
         assert_eq!(f.line_at(2), 2);
         assert_eq!(f.line_at(99), 3);
@@ -197,7 +211,10 @@ mod tests {
         struct T {
             a: i64,
         }
-        let f = SourceFile { path: "x.toml".into(), text: "a = 1\nb = 2\n".into() };
+        let f = SourceFile {
+            path: "x.toml".into(),
+            text: "a = 1\nb = 2\n".into(),
+        };
         let e = f.parse::<T>().unwrap_err();
         assert_eq!(e.line, 2, "{e}");
         assert!(e.message.contains("unknown field"), "{e}");
@@ -205,9 +222,15 @@ mod tests {
 
     #[test]
     fn bad_patterns_and_examples_are_reported() {
-        assert!(compile("(unclosed").unwrap_err().contains("does not compile"));
+        assert!(compile("(unclosed")
+            .unwrap_err()
+            .contains("does not compile"));
         let re = compile(r"\bmets?\b").unwrap();
-        let faults = check_examples(&re, &["liver mets".into(), "lesion".into()], &["met".into()]);
+        let faults = check_examples(
+            &re,
+            &["liver mets".into(), "lesion".into()],
+            &["met".into()],
+        );
         assert_eq!(faults.len(), 2);
     }
 }

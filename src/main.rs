@@ -64,7 +64,10 @@ fn main() -> ExitCode {
 fn load() -> Result<Engine, Failure> {
     let dir = data_dir();
     Engine::load(&dir).map_err(|faults| {
-        Failure(format!("cannot start: the data files have faults:\n{faults}"), 1)
+        Failure(
+            format!("cannot start: the data files have faults:\n{faults}"),
+            1,
+        )
     })
 }
 
@@ -77,7 +80,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             let stdin = io::stdin();
             let prompt = stdin.is_terminal();
-            transport::console::run(&engine, stdin.lock(), io::stdout().lock(), prompt).map_err(io_failure)
+            transport::console::run(&engine, stdin.lock(), io::stdout().lock(), prompt)
+                .map_err(io_failure)
         }
         Some(Command::Check) => {
             load()?;
@@ -114,15 +118,23 @@ fn ask_one(engine: &Engine, words: &[String], json: bool) -> Result<(), Failure>
         words.join(" ")
     };
     let answer = engine.ask(&text);
-    let out = if json { format!("{}\n", render::json(&answer)) } else { render::plain(&answer) };
-    io::stdout().lock().write_all(out.as_bytes()).map_err(io_failure)
+    let out = if json {
+        format!("{}\n", render::json(&answer))
+    } else {
+        render::plain(&answer)
+    };
+    io::stdout()
+        .lock()
+        .write_all(out.as_bytes())
+        .map_err(io_failure)
 }
 
 fn ask_batch(engine: &Engine, path: &PathBuf, json: bool) -> Result<(), Failure> {
     let input: Box<dyn BufRead> = if path.as_os_str() == "-" {
         Box::new(io::stdin().lock())
     } else {
-        let file = std::fs::File::open(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display()), 2))?;
+        let file = std::fs::File::open(path)
+            .map_err(|e| Failure(format!("cannot read {}: {e}", path.display()), 2))?;
         Box::new(io::BufReader::new(file))
     };
     let mut out = BufWriter::new(io::stdout().lock());

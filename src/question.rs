@@ -84,6 +84,9 @@ pub struct Question {
 
 impl Default for Question {
     fn default() -> Self {
-        Question { intent: Intent::Options, options: Vec::new() }
+        Question {
+            intent: Intent::Options,
+            options: Vec::new(),
+        }
     }
 }

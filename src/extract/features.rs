@@ -118,6 +118,9 @@ pub struct Mention {
     pub value: Value,
     /// The words themselves say the treatment was received ("progressing on octreotide").
     received: bool,
+    /// The receipt is worded through the disease course ("progression on"), so a negation there
+    /// is about the course ("no progression on lanreotide"), not the receipt.
+    course: bool,
 }
 
 /// The compiled feature patterns and thresholds.
@@ -130,7 +133,8 @@ pub struct FeaturePatterns {
 fn resolve_values(sets: &BTreeMap<String, toml::Value>) -> Result<Vec<(FeatureId, Value)>, String> {
     sets.iter()
         .map(|(name, raw)| {
-            let f = FeatureId::from_name(name).ok_or_else(|| format!("unknown feature `{name}`"))?;
+            let f =
+                FeatureId::from_name(name).ok_or_else(|| format!("unknown feature `{name}`"))?;
             Ok((f, Value::for_feature(f, raw)?))
         })
         .collect()
@@ -150,7 +154,10 @@ fn parse_value(parse: Parse, scale: f64, feature: FeatureId, text: &str) -> Opti
 }
 
 impl FeaturePatterns {
-    pub fn compile(raw: &[Located<RawFeature>], thresholds: &[Located<RawThreshold>]) -> Result<FeaturePatterns, Faults> {
+    pub fn compile(
+        raw: &[Located<RawFeature>],
+        thresholds: &[Located<RawThreshold>],
+    ) -> Result<FeaturePatterns, Faults> {
         let mut faults = Faults::default();
         let mut patterns = Vec::new();
         let mut sources = Vec::new();
@@ -174,18 +181,33 @@ impl FeaturePatterns {
                 (Some(_), _) if t.below.is_none() && t.above.is_none() => {
                     faults.push(fault("needs `below` or `above`".into()))
                 }
-                (Some(_), _) if t.rationale.trim().is_empty() => faults.push(fault("needs a rationale".into())),
-                (Some(feature), Ok(sets)) => {
-                    compiled_thresholds.push(Threshold { feature, below: t.below, above: t.above, sets })
+                (Some(_), _) if t.rationale.trim().is_empty() => {
+                    faults.push(fault("needs a rationale".into()))
                 }
+                (Some(feature), Ok(sets)) => compiled_thresholds.push(Threshold {
+                    feature,
+                    below: t.below,
+                    above: t.above,
+                    sets,
+                }),
             }
         }
-        let set = RegexSetBuilder::new(&sources).case_insensitive(true).size_limit(32 << 20).build();
+        let set = RegexSetBuilder::new(&sources)
+            .case_insensitive(true)
+            .size_limit(32 << 20)
+            .build();
         match set {
-            Ok(set) => faults.into_result(FeaturePatterns { set, patterns, thresholds: compiled_thresholds }),
+            Ok(set) => faults.into_result(FeaturePatterns {
+                set,
+                patterns,
+                thresholds: compiled_thresholds,
+            }),
             Err(e) => {
                 if let Some((file, span, _)) = raw.first() {
-                    faults.push(file.fault(span, format!("the feature pattern set does not compile: {e}")));
+                    faults.push(file.fault(
+                        span,
+                        format!("the feature pattern set does not compile: {e}"),
+                    ));
                 }
                 Err(faults)
             }
@@ -204,13 +226,21 @@ impl FeaturePatterns {
                 }
                 let value = match &p.source {
                     Source::Fixed(v) => Some(v.clone()),
-                    Source::Parsed(parse, scale) => {
-                        caps.name("n").and_then(|n| parse_value(*parse, *scale, p.feature, n.as_str()))
-                    }
+                    Source::Parsed(parse, scale) => caps
+                        .name("n")
+                        .and_then(|n| parse_value(*parse, *scale, p.feature, n.as_str())),
                 };
                 if let Some(value) = value {
                     let received = caps.name("received").is_some();
-                    out.push(Mention { pattern: i, feature: p.feature, span: whole.range(), value, received });
+                    let course = caps.name("course").is_some();
+                    out.push(Mention {
+                        pattern: i,
+                        feature: p.feature,
+                        span: whole.range(),
+                        value,
+                        received,
+                        course,
+                    });
                 }
             }
         }
@@ -230,9 +260,16 @@ impl FeaturePatterns {
 
     /// Records each mention into a case as its assertion allows: hypothetical and other-person
     /// mentions record nothing, negated ones their negated value, possible ones with certainty
-    /// `possible`; then lab thresholds add the booleans they imply.
-    pub fn apply(&self, text: &str, mentions: &[Mention], assertions: &[Assertion]) -> CaseFeatures {
+    /// `possible`; then lab thresholds add the booleans they imply. Also returns the spans recorded
+    /// as prior treatments, so that "s/p RFA" is not read as a question about ablation.
+    pub fn apply(
+        &self,
+        text: &str,
+        mentions: &[Mention],
+        assertions: &[Assertion],
+    ) -> (CaseFeatures, Vec<Range<usize>>) {
         let mut case = CaseFeatures::new();
+        let mut treatments = Vec::new();
         for (m, a) in mentions.iter().zip(assertions) {
             let p = &self.patterns[m.pattern];
             if a.hypothetical || a.other {
@@ -243,7 +280,8 @@ impl FeaturePatterns {
                 History::Required if !(a.historical || m.received) => continue,
                 _ => {}
             }
-            let value = if a.negated {
+            let negated = a.negated && !m.course;
+            let value = if negated {
                 match p.negated.clone().or_else(|| m.value.negated()) {
                     Some(v) => v,
                     None => continue,
@@ -251,22 +289,45 @@ impl FeaturePatterns {
             } else {
                 m.value.clone()
             };
-            let certainty = if a.possible { Certainty::Possible } else { Certainty::Stated };
+            let certainty = if a.possible {
+                Certainty::Possible
+            } else {
+                Certainty::Stated
+            };
             let words = text[m.span.clone()].trim().to_string();
-            if !a.negated {
+            if !negated {
                 for (f, v) in &p.also {
-                    case.record(*f, Finding { value: v.clone(), certainty, text: words.clone() });
+                    case.record(
+                        *f,
+                        Finding {
+                            value: v.clone(),
+                            certainty,
+                            text: words.clone(),
+                        },
+                    );
                 }
             }
-            case.record(p.feature, Finding { value, certainty, text: words });
+            if p.feature == FeatureId::PriorTreatments {
+                treatments.push(m.span.clone());
+            }
+            case.record(
+                p.feature,
+                Finding {
+                    value,
+                    certainty,
+                    text: words,
+                },
+            );
         }
         self.apply_thresholds(&mut case);
-        case
+        (case, treatments)
     }
 
     fn apply_thresholds(&self, case: &mut CaseFeatures) {
         for t in &self.thresholds {
-            let Some(finding) = case.get(t.feature) else { continue };
+            let Some(finding) = case.get(t.feature) else {
+                continue;
+            };
             let x = match finding.value {
                 Value::Number(x) => x,
                 Value::Integer(i) => i as f64,
@@ -279,7 +340,13 @@ impl FeaturePatterns {
             let derived = finding.clone();
             for (f, v) in &t.sets {
                 if case.get(*f).is_none() {
-                    case.set(*f, Finding { value: v.clone(), ..derived.clone() });
+                    case.set(
+                        *f,
+                        Finding {
+                            value: v.clone(),
+                            ..derived.clone()
+                        },
+                    );
                 }
             }
         }
@@ -303,11 +370,16 @@ fn compile_one(r: &RawFeature) -> Result<FeaturePattern, Vec<String>> {
         return Err(problems);
     };
     let source = match (&r.value, r.parse) {
-        (Some(v), None) => Value::for_feature(feature, v).map(Source::Fixed).map_err(|e| problems.push(e)).ok(),
+        (Some(v), None) => Value::for_feature(feature, v)
+            .map(Source::Fixed)
+            .map_err(|e| problems.push(e))
+            .ok(),
         (None, Some(parse)) => {
             let numeric = matches!(feature.kind(), Kind::Integer | Kind::Number);
             if !numeric {
-                problems.push(format!("`parse` needs a numeric feature; `{feature}` is not"));
+                problems.push(format!(
+                    "`parse` needs a numeric feature; `{feature}` is not"
+                ));
             }
             if !regex.capture_names().any(|n| n == Some("n")) {
                 problems.push("`parse` needs a capture group named `n`".into());
@@ -319,8 +391,14 @@ fn compile_one(r: &RawFeature) -> Result<FeaturePattern, Vec<String>> {
             None
         }
     };
-    let negated = r.negated.as_ref().and_then(|v| Value::for_feature(feature, v).map_err(|e| problems.push(e)).ok());
-    let also = resolve_values(&r.also).map_err(|e| problems.push(e)).unwrap_or_default();
+    let negated = r.negated.as_ref().and_then(|v| {
+        Value::for_feature(feature, v)
+            .map_err(|e| problems.push(e))
+            .ok()
+    });
+    let also = resolve_values(&r.also)
+        .map_err(|e| problems.push(e))
+        .unwrap_or_default();
     problems.extend(check_examples(&regex, &r.must_match, &r.no_match));
     if r.scale.is_some() && r.parse.is_none() {
         problems.push("`scale` needs `parse`".into());
@@ -337,7 +415,14 @@ fn compile_one(r: &RawFeature) -> Result<FeaturePattern, Vec<String>> {
         }
     }
     match source {
-        Some(source) if problems.is_empty() => Ok(FeaturePattern { feature, regex, source, negated, also, history: r.history }),
+        Some(source) if problems.is_empty() => Ok(FeaturePattern {
+            feature,
+            regex,
+            source,
+            negated,
+            also,
+            history: r.history,
+        }),
         _ => Err(problems),
     }
 }

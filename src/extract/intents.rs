@@ -65,12 +65,11 @@ impl Intents {
         let mut thresholds = Vec::new();
         let mut triggers = Vec::new();
         for (file, p) in parsed {
-            let mut expand = |span: &Range<usize>, id: &str, regex: &mut String| {
-                match expand(regex, &macros) {
+            let mut expand =
+                |span: &Range<usize>, id: &str, regex: &mut String| match expand(regex, &macros) {
                     Ok(r) => *regex = r,
                     Err(e) => faults.push(file.fault(span, format!("pattern `{id}`: {e}"))),
-                }
-            };
+                };
             for q in p.question {
                 let span = q.span();
                 let mut q = q.into_inner();
@@ -104,28 +103,42 @@ impl Intents {
         let features = FeaturePatterns::compile(&features, &thresholds);
         let context = ContextRules::compile(&triggers);
         match (questions, features, context) {
-            (Ok(questions), Ok(features), Ok(context)) if faults.is_empty() => {
-                Ok(Intents { questions, features, context })
-            }
+            (Ok(questions), Ok(features), Ok(context)) if faults.is_empty() => Ok(Intents {
+                questions,
+                features,
+                context,
+            }),
             (q, f, c) => {
                 for r in [q.err(), f.err(), c.err()].into_iter().flatten() {
                     faults.extend(r);
                 }
-                faults.0.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+                faults
+                    .0
+                    .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
                 Err(faults)
             }
         }
     }
 }
 
-fn collect_macros(parsed: &[(&SourceFile, IntentsFile)], faults: &mut Faults) -> BTreeMap<String, String> {
+fn collect_macros(
+    parsed: &[(&SourceFile, IntentsFile)],
+    faults: &mut Faults,
+) -> BTreeMap<String, String> {
     let mut macros = BTreeMap::new();
     for (file, p) in parsed {
         for (name, body) in &p.macros {
-            let ok_name = !name.is_empty() && name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
+            let ok_name =
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
             if !ok_name {
-                faults.push(file.fault(&body.span(), format!("macro `{name}`: names are CAPITALS and _")));
-            } else if macros.insert(name.clone(), body.get_ref().clone()).is_some() {
+                faults.push(file.fault(
+                    &body.span(),
+                    format!("macro `{name}`: names are CAPITALS and _"),
+                ));
+            } else if macros
+                .insert(name.clone(), body.get_ref().clone())
+                .is_some()
+            {
                 faults.push(file.fault(&body.span(), format!("macro `{name}` is defined twice")));
             }
         }
@@ -147,8 +160,13 @@ fn expand(pattern: &str, macros: &BTreeMap<String, String>) -> Result<String, St
             let after = &rest[open + 1..];
             let close = after.find('}');
             match close.map(|c| &after[..c]) {
-                Some(name) if !name.is_empty() && name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') => {
-                    let body = macros.get(name).ok_or_else(|| format!("unknown macro `{{{name}}}`"))?;
+                Some(name)
+                    if !name.is_empty()
+                        && name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') =>
+                {
+                    let body = macros
+                        .get(name)
+                        .ok_or_else(|| format!("unknown macro `{{{name}}}`"))?;
                     next.push_str("(?:");
                     next.push_str(body);
                     next.push(')');
@@ -188,7 +206,13 @@ fn ascii_word_boundaries(pattern: &str) -> String {
 }
 
 /// A fault for an entry: `file:line: <kind> `<id>`: message`.
-pub fn entry_fault(file: &SourceFile, span: &Range<usize>, what: &str, id: &str, msg: impl std::fmt::Display) -> Fault {
+pub fn entry_fault(
+    file: &SourceFile,
+    span: &Range<usize>,
+    what: &str,
+    id: &str,
+    msg: impl std::fmt::Display,
+) -> Fault {
     file.fault(span, format!("{what} `{id}`: {msg}"))
 }
 

@@ -3,11 +3,12 @@
 //! The [`Extractor`] is compiled once from `intents/` and is then pure and synchronous: the same
 //! text always gives the same [`Extraction`], with no I/O. One call runs
 //!
-//! 1. the question patterns (intent, named options) — [`questions`];
-//! 2. the feature patterns, giving mentions with spans and values — [`features`];
-//! 3. the assertion step over those spans (negated, possible, historical, hypothetical, someone
+//! 1. the feature patterns, giving mentions with spans and values — [`features`];
+//! 2. the assertion step over those spans (negated, possible, historical, hypothetical, someone
 //!    else) — [`assertion`];
-//! 4. recording what the assertions allow, lab thresholds, and the grade derivation below.
+//! 3. recording what the assertions allow, lab thresholds, and the grade derivation below;
+//! 4. the question patterns (intent, named options), leaving out options named only as
+//!    treatments already received — [`questions`].
 //!
 //! Each regex stage scans the text once with a `RegexSet` and runs only the patterns that fired,
 //! so time is linear in the length of the message.
@@ -48,14 +49,17 @@ impl Extractor {
 
     /// Extracts the question and the case features of `text`.
     pub fn extract(&self, text: &str) -> Extraction {
-        let question = self.intents.questions.question(text);
         let features = &self.intents.features;
         let mentions = features.mentions(text);
         let spans: Vec<_> = mentions.iter().map(|m| m.span.clone()).collect();
         let assertions = self.intents.context.assess(text, &spans);
-        let mut case = features.apply(text, &mentions, &assertions);
+        let (mut case, received) = features.apply(text, &mentions, &assertions);
         derive_grade(&mut case);
-        Extraction { question, features: case }
+        let question = self.intents.questions.question(text, &received);
+        Extraction {
+            question,
+            features: case,
+        }
     }
 }
 
@@ -69,8 +73,12 @@ fn derive_grade(case: &mut CaseFeatures) {
     if case.get(FeatureId::Grade).is_some() {
         return;
     }
-    let Some(ki67) = case.get(FeatureId::Ki67Percent) else { return };
-    let Value::Number(percent) = ki67.value else { return };
+    let Some(ki67) = case.get(FeatureId::Ki67Percent) else {
+        return;
+    };
+    let Value::Number(percent) = ki67.value else {
+        return;
+    };
     let differentiation = case.value(FeatureId::Differentiation);
     let grade = match percent {
         p if p < 3.0 => "G1",
@@ -79,6 +87,9 @@ fn derive_grade(case: &mut CaseFeatures) {
         _ if differentiation == Some(&Value::Term("poorly")) => "NEC",
         _ => return,
     };
-    let derived = Finding { value: Value::Term(grade), ..ki67.clone() };
+    let derived = Finding {
+        value: Value::Term(grade),
+        ..ki67.clone()
+    };
     case.set(FeatureId::Grade, derived);
 }

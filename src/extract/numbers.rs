@@ -7,7 +7,8 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-static DECIMAL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[0-9]+(?:[.,][0-9]+)?|\.[0-9]+").unwrap());
+static DECIMAL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[0-9]+(?:[.,][0-9]+)?|\.[0-9]+").unwrap());
 
 const WORDS: &[(&str, i64)] = &[
     ("a single", 1),
@@ -60,7 +61,10 @@ pub fn count(text: &str) -> Option<i64> {
     }
     let lower = text.to_ascii_lowercase();
     let words = lower.split_whitespace().collect::<Vec<_>>().join(" ");
-    WORDS.iter().find(|(w, _)| contains_word(&words, w)).map(|(_, n)| *n)
+    WORDS
+        .iter()
+        .find(|(w, _)| contains_word(&words, w))
+        .map(|(_, n)| *n)
 }
 
 /// Whether `word` stands in `text` as whole words, not inside another ("one" is not in "tone").
@@ -77,8 +81,10 @@ fn contains_word(text: &str, word: &str) -> bool {
 pub fn largest_cm(text: &str) -> Option<f64> {
     let lower = text.to_ascii_lowercase();
     let scale = if lower.contains("mm") { 0.1 } else { 1.0 };
-    max(decimals(text).map(|x| x * scale).filter(|x| *x > 0.0 && *x < 100.0))
-        .map(|x| (x * 100.0).round() / 100.0)
+    max(decimals(text)
+        .map(|x| x * scale)
+        .filter(|x| *x > 0.0 && *x < 100.0))
+    .map(|x| (x * 100.0).round() / 100.0)
 }
 
 /// The largest plain number in `text`: "35", "15-20" → 20, "0-1" → 1.
@@ -87,7 +93,9 @@ pub fn largest(text: &str) -> Option<f64> {
 }
 
 fn max(numbers: impl Iterator<Item = f64>) -> Option<f64> {
-    numbers.filter(|x| x.is_finite()).fold(None, |acc, x| Some(acc.map_or(x, |a: f64| a.max(x))))
+    numbers
+        .filter(|x| x.is_finite())
+        .fold(None, |acc, x| Some(acc.map_or(x, |a: f64| a.max(x))))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::load::{check_examples, compile, Faults};
 use crate::question::{Intent, OptionId, Question};
 use regex::{Regex, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
+use std::ops::Range;
 
 /// An intent pattern as written in an intents file.
 #[derive(Debug, Clone, Deserialize)]
@@ -44,11 +45,17 @@ pub struct QuestionPatterns {
 }
 
 fn build_set(patterns: &[String]) -> Result<RegexSet, regex::Error> {
-    RegexSetBuilder::new(patterns).case_insensitive(true).size_limit(16 << 20).build()
+    RegexSetBuilder::new(patterns)
+        .case_insensitive(true)
+        .size_limit(16 << 20)
+        .build()
 }
 
 impl QuestionPatterns {
-    pub fn compile(questions: &[Located<RawQuestion>], options: &[Located<RawOption>]) -> Result<QuestionPatterns, Faults> {
+    pub fn compile(
+        questions: &[Located<RawQuestion>],
+        options: &[Located<RawOption>],
+    ) -> Result<QuestionPatterns, Faults> {
         let mut faults = Faults::default();
         let mut intents = Vec::new();
         let mut intent_sources = Vec::new();
@@ -57,7 +64,11 @@ impl QuestionPatterns {
             let intent = Intent::from_name(&q.intent);
             if intent.is_none() {
                 let all: Vec<_> = Intent::ALL.iter().map(|i| i.name()).collect();
-                problems.push(format!("unknown intent `{}`; expected one of {}", q.intent, all.join(", ")));
+                problems.push(format!(
+                    "unknown intent `{}`; expected one of {}",
+                    q.intent,
+                    all.join(", ")
+                ));
             }
             if q.rationale.trim().is_empty() {
                 problems.push("needs a rationale".into());
@@ -72,7 +83,9 @@ impl QuestionPatterns {
                     intents.push(intent);
                     intent_sources.push(q.regex.clone());
                 }
-                _ => problems.into_iter().for_each(|p| faults.push(entry_fault(file, span, "question pattern", &q.id, p))),
+                _ => problems.into_iter().for_each(|p| {
+                    faults.push(entry_fault(file, span, "question pattern", &q.id, p))
+                }),
             }
         }
         let mut compiled_options = Vec::new();
@@ -93,7 +106,9 @@ impl QuestionPatterns {
                     option_sources.push(o.regex.clone());
                     compiled_options.push((id, re));
                 }
-                _ => problems.into_iter().for_each(|p| faults.push(entry_fault(file, span, "option pattern", &o.option, p))),
+                _ => problems.into_iter().for_each(|p| {
+                    faults.push(entry_fault(file, span, "option pattern", &o.option, p))
+                }),
             }
         }
         let sets = build_set(&intent_sources).and_then(|i| Ok((i, build_set(&option_sources)?)));
@@ -106,23 +121,38 @@ impl QuestionPatterns {
             }),
             Err(e) => {
                 if let Some((file, span, _)) = questions.first() {
-                    faults.push(file.fault(span, format!("the question pattern set does not compile: {e}")));
+                    faults.push(file.fault(
+                        span,
+                        format!("the question pattern set does not compile: {e}"),
+                    ));
                 }
                 Err(faults)
             }
         }
     }
 
-    /// The question `text` asks.
-    pub fn question(&self, text: &str) -> Question {
-        let intent = self.intent_set.matches(text).iter().next().map_or(Intent::Options, |i| self.intents[i]);
+    /// The question `text` asks. Options named inside `received` spans (treatments already
+    /// given: "s/p RFA", "progressing on octreotide") are history, not part of the question.
+    pub fn question(&self, text: &str, received: &[Range<usize>]) -> Question {
+        let intent = self
+            .intent_set
+            .matches(text)
+            .iter()
+            .next()
+            .map_or(Intent::Options, |i| self.intents[i]);
         let mut named: Vec<(usize, OptionId)> = self
             .option_set
             .matches(text)
             .iter()
             .filter_map(|i| {
                 let (id, re) = &self.options[i];
-                re.find(text).map(|m| (m.start(), *id))
+                re.find_iter(text)
+                    .find(|m| {
+                        !received
+                            .iter()
+                            .any(|r| r.start <= m.start() && m.end() <= r.end)
+                    })
+                    .map(|m| (m.start(), *id))
             })
             .collect();
         named.sort();
@@ -137,5 +167,6 @@ impl QuestionPatterns {
 }
 
 fn examples_present(must: &[String], must_not: &[String]) -> Option<String> {
-    (must.is_empty() || must_not.is_empty()).then(|| "needs examples that must match and examples that must not".into())
+    (must.is_empty() || must_not.is_empty())
+        .then(|| "needs examples that must match and examples that must not".into())
 }

@@ -1,6 +1,6 @@
 //! Plain text, as a chat reply reads.
 
-use crate::case::{Certainty, FeatureId};
+use crate::case::Certainty;
 use crate::engine::Answer;
 use crate::question::Intent;
 use std::fmt::Write;
@@ -44,8 +44,8 @@ pub fn plain(answer: &Answer) -> String {
         out.push_str("Changed:\n");
         for c in &answer.changes {
             let _ = match &c.before {
-                Some(before) => writeln!(out, "  {}: {} → {}", label(c.feature), before, c.after),
-                None => writeln!(out, "  {}: {} (new)", label(c.feature), c.after),
+                Some(before) => writeln!(out, "  {}: {} → {}", c.feature.label(), before, c.after),
+                None => writeln!(out, "  {}: {} (new)", c.feature.label(), c.after),
             };
         }
     } else if answer.follow_up && answer.stated.is_empty() {
@@ -56,16 +56,22 @@ pub fn plain(answer: &Answer) -> String {
     } else {
         out.push_str("Understood:\n");
         for (feature, finding) in answer.case.iter() {
-            let possible = if finding.certainty == Certainty::Possible { " (possible)" } else { "" };
-            let _ = writeln!(out, "  {}: {}{} — \"{}\"", label(feature), finding.value, possible, finding.text);
+            let possible = if finding.certainty == Certainty::Possible {
+                " (possible)"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "  {}: {}{} — \"{}\"",
+                feature.label(),
+                finding.value,
+                possible,
+                finding.text
+            );
         }
     }
     out.push_str(FOOTER);
     out.push('\n');
     out
-}
-
-/// A feature's name as a reader says it: `liver_lesion_count` → "liver lesion count".
-fn label(feature: FeatureId) -> String {
-    feature.name().replace('_', " ")
 }

@@ -8,7 +8,12 @@ use crate::render;
 use std::io::{self, BufRead, Write};
 
 /// Runs the console over `input` and `output` until end of input.
-pub fn run(engine: &Engine, input: impl BufRead, mut output: impl Write, prompt: bool) -> io::Result<()> {
+pub fn run(
+    engine: &Engine,
+    input: impl BufRead,
+    mut output: impl Write,
+    prompt: bool,
+) -> io::Result<()> {
     let mut conversation = Conversation::default();
     if prompt {
         writeln!(output, "netboard — decision support for NET care teams. Type a case; `help` for examples, `reset` for a new case, Ctrl-D to quit.")?;
@@ -20,7 +25,10 @@ pub fn run(engine: &Engine, input: impl BufRead, mut output: impl Write, prompt:
         let line = match line {
             Ok(l) => l,
             Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                writeln!(output, "That line was not valid UTF-8 text; please type it again.")?;
+                writeln!(
+                    output,
+                    "That line was not valid UTF-8 text; please type it again."
+                )?;
                 continue;
             }
             Err(e) => return Err(e),
