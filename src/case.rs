@@ -368,8 +368,12 @@ fn union_into(list: &mut Value, items: &[&'static str]) {
     }
 }
 
+/// The longest a finding's text grows by joining mentions; a reader needs the gist, and a bound
+/// keeps hostile input (the same treatment named thousands of times) linear.
+const TEXT_LIMIT: usize = 200;
+
 fn join_text(text: &mut String, more: &str) {
-    if !text.contains(more) {
+    if text.len() < TEXT_LIMIT && !text.contains(more) {
         text.push_str("; ");
         text.push_str(more);
     }

@@ -175,6 +175,12 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A fault message when a pattern lacks either kind of example.
+pub fn examples_present(must: &[String], must_not: &[String]) -> Option<String> {
+    (must.is_empty() || must_not.is_empty())
+        .then(|| "needs examples that must match and examples that must not".into())
+}
+
 /// Checks a pattern against its own examples; returns one message per failing example.
 pub fn check_examples(regex: &Regex, must: &[String], must_not: &[String]) -> Vec<String> {
     let mut out = Vec::new();

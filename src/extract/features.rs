@@ -15,7 +15,7 @@ use super::assertion::Assertion;
 use super::intents::{entry_fault, Located};
 use super::numbers;
 use crate::case::{CaseFeatures, Certainty, FeatureId, Finding, Kind, Value};
-use crate::load::{check_examples, compile, Faults};
+use crate::load::{check_examples, compile, examples_present, Faults};
 use regex::{Regex, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -362,9 +362,7 @@ fn compile_one(r: &RawFeature) -> Result<FeaturePattern, Vec<String>> {
     if r.rationale.trim().is_empty() {
         problems.push("needs a rationale".into());
     }
-    if r.must_match.is_empty() || r.no_match.is_empty() {
-        problems.push("needs examples that must match and examples that must not".into());
-    }
+    problems.extend(examples_present(&r.must_match, &r.no_match));
     let regex = compile(&r.regex).map_err(|e| problems.push(e)).ok();
     let (Some(feature), Some(regex)) = (feature, regex) else {
         return Err(problems);

@@ -6,7 +6,7 @@
 //! `radioembolization`), so "bland vs Y90?" is a comparison of two named options.
 
 use super::intents::{entry_fault, Located};
-use crate::load::{check_examples, compile, Faults};
+use crate::load::{check_examples, compile, examples_present, Faults};
 use crate::question::{Intent, OptionId, Question};
 use regex::{Regex, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
@@ -147,11 +147,7 @@ impl QuestionPatterns {
             .filter_map(|i| {
                 let (id, re) = &self.options[i];
                 re.find_iter(text)
-                    .find(|m| {
-                        !received
-                            .iter()
-                            .any(|r| r.start <= m.start() && m.end() <= r.end)
-                    })
+                    .find(|m| !within(received, m.range()))
                     .map(|m| (m.start(), *id))
             })
             .collect();
@@ -166,7 +162,8 @@ impl QuestionPatterns {
     }
 }
 
-fn examples_present(must: &[String], must_not: &[String]) -> Option<String> {
-    (must.is_empty() || must_not.is_empty())
-        .then(|| "needs examples that must match and examples that must not".into())
+/// Whether `span` lies inside one of `spans`, which are sorted and do not nest.
+fn within(spans: &[Range<usize>], span: Range<usize>) -> bool {
+    let i = spans.partition_point(|s| s.start <= span.start);
+    i > 0 && spans[i - 1].end >= span.end
 }
