@@ -57,7 +57,7 @@ fn decimals(text: &str) -> impl Iterator<Item = f64> + '_ {
 /// wins ("4-5" → 5), so a range never understates the burden.
 pub fn count(text: &str) -> Option<i64> {
     if let Some(n) = largest(text) {
-        return (n >= 0.0 && n < 10_000.0).then_some(n.round() as i64);
+        return (0.0..10_000.0).contains(&n).then_some(n.round() as i64);
     }
     let lower = text.to_ascii_lowercase();
     let words = lower.split_whitespace().collect::<Vec<_>>().join(" ");
