@@ -113,7 +113,9 @@ static LIST_RUNS_ON: LazyLock<Regex> = LazyLock::new(|| {
 impl ContextRules {
     /// Compiles triggers, checking each against its examples. `raw` pairs each trigger with the
     /// file it came from and its byte span there, for `file:line` faults.
-    pub fn compile(raw: &[(&SourceFile, Range<usize>, RawTrigger)]) -> Result<ContextRules, Faults> {
+    pub fn compile(
+        raw: &[(&SourceFile, Range<usize>, RawTrigger)],
+    ) -> Result<ContextRules, Faults> {
         let mut faults = Faults::default();
         let mut triggers = Vec::new();
         let mut patterns = Vec::new();
@@ -122,7 +124,9 @@ impl ContextRules {
             let direction = match (t.kind, t.direction) {
                 (TriggerKind::Pseudo | TriggerKind::Terminator, None) => Direction::Both,
                 (TriggerKind::Pseudo | TriggerKind::Terminator, Some(_)) => {
-                    faults.push(at("pseudo-triggers and terminators take no direction".into()));
+                    faults.push(at(
+                        "pseudo-triggers and terminators take no direction".into()
+                    ));
                     continue;
                 }
                 (_, Some(d)) => d,
@@ -132,7 +136,9 @@ impl ContextRules {
                 }
             };
             if t.must_match.is_empty() || t.no_match.is_empty() {
-                faults.push(at("needs examples that must match and examples that must not".into()));
+                faults.push(at(
+                    "needs examples that must match and examples that must not".into(),
+                ));
             }
             let regex = match compile(&t.regex) {
                 Ok(r) => r,
@@ -145,13 +151,22 @@ impl ContextRules {
                 faults.push(at(problem));
             }
             patterns.push(t.regex.clone());
-            triggers.push(Trigger { kind: t.kind, direction, scope: t.scope.unwrap_or(usize::MAX), regex });
+            triggers.push(Trigger {
+                kind: t.kind,
+                direction,
+                scope: t.scope.unwrap_or(usize::MAX),
+                regex,
+            });
         }
         let set = RegexSetBuilder::new(&patterns)
             .case_insensitive(true)
             .size_limit(16 << 20)
             .build()
-            .map_err(|e| Fault { file: "intents".into(), line: 0, message: format!("the trigger set does not compile: {e}") });
+            .map_err(|e| Fault {
+                file: "intents".into(),
+                line: 0,
+                message: format!("the trigger set does not compile: {e}"),
+            });
         match set {
             Ok(set) => faults.into_result(ContextRules { set, triggers }),
             Err(f) => {
@@ -167,7 +182,11 @@ impl ContextRules {
         for i in self.set.matches(text).iter() {
             for m in self.triggers[i].regex.find_iter(text) {
                 if m.start() < m.end() {
-                    all.push(Hit { start: m.start(), end: m.end(), trigger: i });
+                    all.push(Hit {
+                        start: m.start(),
+                        end: m.end(),
+                        trigger: i,
+                    });
                 }
             }
         }
@@ -186,12 +205,25 @@ impl ContextRules {
     pub fn assess(&self, text: &str, mentions: &[Range<usize>]) -> Vec<Assertion> {
         let hits = self.hits(text);
         // A trigger inside a mention's span is part of the mention ("dotatate negative").
-        let inside = |h: &Hit| mentions.iter().any(|m| m.start <= h.start && h.end <= m.end);
+        let inside = |h: &Hit| {
+            mentions
+                .iter()
+                .any(|m| m.start <= h.start && h.end <= m.end)
+        };
         let hits: Vec<Hit> = hits.into_iter().filter(|h| !inside(h)).collect();
-        mentions.iter().map(|m| self.assess_one(text, &hits, m, mentions)).collect()
+        mentions
+            .iter()
+            .map(|m| self.assess_one(text, &hits, m, mentions))
+            .collect()
     }
 
-    fn assess_one(&self, text: &str, hits: &[Hit], mention: &Range<usize>, mentions: &[Range<usize>]) -> Assertion {
+    fn assess_one(
+        &self,
+        text: &str,
+        hits: &[Hit],
+        mention: &Range<usize>,
+        mentions: &[Range<usize>],
+    ) -> Assertion {
         let mut a = Assertion::default();
         for h in hits {
             let t = &self.triggers[h.trigger];
@@ -221,9 +253,19 @@ impl ContextRules {
 
     /// Whether a scope may run across `text[from..to]`: no terminator there, no comma that
     /// ends a clause, and at most `scope` words.
-    fn clear_between(&self, text: &str, hits: &[Hit], from: usize, to: usize, scope: usize, mentions: &[Range<usize>]) -> bool {
+    fn clear_between(
+        &self,
+        text: &str,
+        hits: &[Hit],
+        from: usize,
+        to: usize,
+        scope: usize,
+        mentions: &[Range<usize>],
+    ) -> bool {
         if hits.iter().any(|h| {
-            h.start >= from && h.end <= to && self.triggers[h.trigger].kind == TriggerKind::Terminator
+            h.start >= from
+                && h.end <= to
+                && self.triggers[h.trigger].kind == TriggerKind::Terminator
         }) {
             return false;
         }
@@ -244,14 +286,23 @@ impl ContextRules {
 
 /// The number of words in `text`.
 fn words(text: &str) -> usize {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).count()
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .count()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn raw(id: &str, kind: TriggerKind, direction: Option<Direction>, regex: &str, yes: &str, no: &str) -> RawTrigger {
+    fn raw(
+        id: &str,
+        kind: TriggerKind,
+        direction: Option<Direction>,
+        regex: &str,
+        yes: &str,
+        no: &str,
+    ) -> RawTrigger {
         RawTrigger {
             id: id.into(),
             kind,
@@ -267,14 +318,45 @@ mod tests {
     fn rules() -> ContextRules {
         use Direction::*;
         use TriggerKind::*;
-        let file = SourceFile { path: "t.toml".into(), text: String::new() };
+        let file = SourceFile {
+            path: "t.toml".into(),
+            text: String::new(),
+        };
         let triggers = vec![
             raw("no", Negation, Some(Forward), r"\bno\b", "no mets", "none"),
-            raw("ruled-out", Negation, Some(Backward), r"\bruled out\b", "mets ruled out", "ruled"),
-            raw("no-change", Pseudo, None, r"\bno change\b", "no change", "no"),
+            raw(
+                "ruled-out",
+                Negation,
+                Some(Backward),
+                r"\bruled out\b",
+                "mets ruled out",
+                "ruled",
+            ),
+            raw(
+                "no-change",
+                Pseudo,
+                None,
+                r"\bno change\b",
+                "no change",
+                "no",
+            ),
             raw("but", Terminator, None, r"\bbut\b|[;.]", "but", "butter"),
-            raw("fh", Other, Some(Forward), r"\bfamily history of\b", "family history of", "history of"),
-            raw("hx", Historical, Some(Forward), r"\bhistory of\b", "history of", "story"),
+            raw(
+                "fh",
+                Other,
+                Some(Forward),
+                r"\bfamily history of\b",
+                "family history of",
+                "history of",
+            ),
+            raw(
+                "hx",
+                Historical,
+                Some(Forward),
+                r"\bhistory of\b",
+                "history of",
+                "story",
+            ),
         ];
         let entries: Vec<_> = triggers.into_iter().map(|t| (&file, 0..0, t)).collect();
         ContextRules::compile(&entries).unwrap()
@@ -282,7 +364,7 @@ mod tests {
 
     fn assess(text: &str, concept: &str) -> Assertion {
         let start = text.find(concept).unwrap();
-        rules().assess(text, &[start..start + concept.len()])[0]
+        rules().assess(text, std::slice::from_ref(&(start..start + concept.len())))[0]
     }
 
     #[test]
@@ -315,14 +397,20 @@ mod tests {
     fn a_trigger_inside_the_mention_is_a_value() {
         let text = "no ascites";
         let r = rules();
-        assert!(!r.assess(text, &[0..text.len()])[0].negated);
+        assert!(!r.assess(text, std::slice::from_ref(&(0..text.len())))[0].negated);
     }
 
     #[test]
     fn a_trigger_without_direction_is_a_fault() {
-        let file = SourceFile { path: "t.toml".into(), text: "\n\n".into() };
+        let file = SourceFile {
+            path: "t.toml".into(),
+            text: "\n\n".into(),
+        };
         let t = raw("bad", TriggerKind::Negation, None, r"\bno\b", "no", "yes");
-        let e = ContextRules::compile(&[(&file, 1..2, t)]).err().unwrap();
-        assert_eq!(e.to_string(), "t.toml:1: trigger `bad`: needs a direction: forward, backward or both");
+        let e = ContextRules::compile(&[(&file, 0..1, t)]).err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "t.toml:1: trigger `bad`: needs a direction: forward, backward or both"
+        );
     }
 }
