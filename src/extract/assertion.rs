@@ -6,19 +6,29 @@
 //! forward trigger ("no", "history of", "if"), before a backward one ("… ruled out", "… is
 //! unlikely"), with no terminator in between ("but", "however", ";", a sentence end). Then:
 //!
-//! - **pseudo-triggers** ("no change", "not only", "no further") are phrases that contain a
-//!   trigger but are not one; found first, they mask what they cover;
+//! - **pseudo-triggers** ("no change", "not only", "no further", an answering "no,") are phrases
+//!   that contain a trigger but are not one; found first, they mask what they cover;
 //! - overlapping triggers resolve to the longest, leftmost one ("family history of" over
 //!   "history of");
+//! - **terminators may end only some kinds** (`ends`), as in ConText: "now", "presents" and
+//!   "new" end a history but not a negation, a cause ("secondary to …") ends a negation but not
+//!   a history, "the patient" ends a relative's scope. Without `ends` a terminator ends all;
 //! - **value words are not triggers**: a trigger inside a mention's own span is part of what
 //!   the mention says ("octreoscan negative" is a result, `sstr_imaging: negative`);
 //! - **a comma ends a clause** unless a list runs on from it to a conjunction, so "no bone, lung
 //!   or nodal mets" negates all three while "no extrahepatic disease, dotatate positive" leaves
-//!   the imaging affirmed. A comma inside a mention's span never ends its scope.
+//!   the imaging affirmed. A comma inside a mention's span never ends its scope; a backward
+//!   trigger may follow its mention after a comma ("bowel obstruction, resolved"); and a
+//!   **section heading** (`section`, "Past medical history:") governs its list past every comma;
+//! - **a list carries a scope**: the short items between its first and last comma do not count
+//!   towards the trigger's word limit, so "denies palpitations, shortness of breath, chest pain,
+//!   headache, or dizziness" negates the last symptom too. A long run between commas is a clause
+//!   and counts in full, which keeps an adjective's short scope ("prior …") short.
 //!
 //! The step is pure and allocation-light; [`ContextRules::assess`] scans the text once with a
-//! `RegexSet` and runs only the triggers that fired. It knows nothing of features: it takes
-//! spans and returns flags, which is what `netboard assertion --tsv` measures.
+//! `RegexSet` and runs only the triggers that fired; each scope check is linear in the gap it
+//! crosses. It knows nothing of features: it takes spans and returns flags, which is what
+//! `netboard assertion --tsv` measures.
 
 use crate::load::{check_examples, compile, Fault, Faults, SourceFile};
 use regex::{Regex, RegexSet, RegexSetBuilder};
@@ -37,8 +47,23 @@ pub enum TriggerKind {
     Other,
     /// Looks like a trigger but is not one ("no change"): masks what it covers.
     Pseudo,
-    /// Ends every scope ("but", "however", ";", a sentence end).
+    /// Ends scopes: every kind's ("but", "however", ";", a sentence end), or only those listed
+    /// in its `ends` ("now" and "presents" end a history, not a negation).
     Terminator,
+}
+
+impl TriggerKind {
+    /// The bit of a scoped kind in a terminator's `ends` mask; 0 for pseudo and terminator.
+    fn bit(self) -> u8 {
+        match self {
+            TriggerKind::Negation => 1,
+            TriggerKind::Possible => 2,
+            TriggerKind::Historical => 4,
+            TriggerKind::Hypothetical => 8,
+            TriggerKind::Other => 16,
+            TriggerKind::Pseudo | TriggerKind::Terminator => 0,
+        }
+    }
 }
 
 /// Which way a trigger's scope runs from it.
@@ -65,6 +90,13 @@ pub struct RawTrigger {
     pub no_match: Vec<String>,
     #[serde(default)]
     pub rationale: Option<String>,
+    /// Terminators only: the kinds whose scopes this one ends; absent = every kind.
+    #[serde(default)]
+    pub ends: Option<Vec<TriggerKind>>,
+    /// A section heading ("Past medical history:"): its scope runs on past commas, since a
+    /// heading governs the whole list after it. Forward triggers only.
+    #[serde(default)]
+    pub section: bool,
 }
 
 /// The assertion flags of one mention. All false = affirmed, current, about the patient.
@@ -88,6 +120,9 @@ struct Trigger {
     kind: TriggerKind,
     direction: Direction,
     scope: usize,
+    /// For a terminator, the `TriggerKind::bit`s of the kinds it ends.
+    ends: u8,
+    section: bool,
     regex: Regex,
 }
 
@@ -104,9 +139,15 @@ struct Hit {
     trigger: usize,
 }
 
-/// A run that continues a list after a comma: short items, then a conjunction ("lung or nodal").
+/// The most words of a list item that a scope passes over without counting them: symptom
+/// lists ("palpitations, shortness of breath, chest pain") are short; a longer run between
+/// commas is a clause and counts in full.
+const LIST_ITEM_WORDS: usize = 4;
+
+/// A run that continues a list after a comma: items of a few words, then a conjunction ("lung
+/// or nodal", "fever associated with chill, temperature above 101 F, or dizziness").
 static LIST_RUNS_ON: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:\s*[^,;:.!?()]{1,30},)*\s*(?:[^,;:.!?()]{1,30}\s)?(?:or|nor|and|and/or)\b")
+    Regex::new(r"^(?:\s*[^,;:.!?()]{1,60},)*\s*(?:[^,;:.!?()]{1,60}\s)?(?:or|nor|and|and/or)\b")
         .unwrap()
 });
 
@@ -135,6 +176,28 @@ impl ContextRules {
                     continue;
                 }
             };
+            let ends = match (t.kind, &t.ends) {
+                (TriggerKind::Terminator, None) => u8::MAX,
+                (TriggerKind::Terminator, Some(kinds)) => {
+                    let mask = kinds.iter().fold(0, |m, k| m | k.bit());
+                    if kinds.is_empty() || kinds.iter().any(|k| k.bit() == 0) {
+                        faults.push(at("`ends` lists one or more of negation, possible, \
+                                        historical, hypothetical, other"
+                            .into()));
+                    }
+                    mask
+                }
+                (_, Some(_)) => {
+                    faults.push(at("only a terminator takes `ends`".into()));
+                    0
+                }
+                (_, None) => 0,
+            };
+            if t.section && (t.kind.bit() == 0 || direction != Direction::Forward) {
+                faults.push(at(
+                    "only a forward trigger of a scoped kind can be a `section`".into(),
+                ));
+            }
             if t.must_match.is_empty() || t.no_match.is_empty() {
                 faults.push(at(
                     "needs examples that must match and examples that must not".into(),
@@ -155,6 +218,8 @@ impl ContextRules {
                 kind: t.kind,
                 direction,
                 scope: t.scope.unwrap_or(usize::MAX),
+                ends,
+                section: t.section,
                 regex,
             });
         }
@@ -230,9 +295,9 @@ impl ContextRules {
             let forward = matches!(t.direction, Direction::Forward | Direction::Both);
             let backward = matches!(t.direction, Direction::Backward | Direction::Both);
             let in_scope = if h.end <= mention.start && forward {
-                self.clear_between(text, hits, h.end, mention.start, t.scope, mentions)
+                self.clear_between(text, hits, h.end..mention.start, t, false, mentions)
             } else if h.start >= mention.end && backward {
-                self.clear_between(text, hits, mention.end, h.start, t.scope, mentions)
+                self.clear_between(text, hits, mention.end..h.start, t, true, mentions)
             } else {
                 false
             };
@@ -251,36 +316,61 @@ impl ContextRules {
         a
     }
 
-    /// Whether a scope may run across `text[from..to]`: no terminator there, no comma that
-    /// ends a clause, and at most `scope` words.
+    /// Whether the scope of `trigger` may run across `text[gap]`: no terminator of its kind
+    /// there, no comma that ends a clause, and at most `scope` words. `backward` = the trigger
+    /// comes after the gap.
+    ///
+    /// A list carries a scope: the words of its short items between its first and last comma do
+    /// not count, so "denies palpitations, shortness of breath, chest pain, headache, or dizziness"
+    /// negates the last item as well as the first. A backward trigger may follow its mention
+    /// after a comma ("bowel obstruction, resolved"), and a section heading's scope runs on
+    /// past every comma.
     fn clear_between(
         &self,
         text: &str,
         hits: &[Hit],
-        from: usize,
-        to: usize,
-        scope: usize,
+        gap: Range<usize>,
+        trigger: &Trigger,
+        backward: bool,
         mentions: &[Range<usize>],
     ) -> bool {
+        let bit = trigger.kind.bit();
         if hits.iter().any(|h| {
-            h.start >= from
-                && h.end <= to
-                && self.triggers[h.trigger].kind == TriggerKind::Terminator
+            let t = &self.triggers[h.trigger];
+            h.start >= gap.start
+                && h.end <= gap.end
+                && t.kind == TriggerKind::Terminator
+                && t.ends & bit != 0
         }) {
             return false;
         }
-        let gap = &text[from..to];
-        if words(gap) > scope {
-            return false;
-        }
-        for (i, _) in gap.match_indices(',') {
-            let at = from + i;
-            let held = mentions.iter().any(|m| m.start < at && at < m.end);
-            if !held && !LIST_RUNS_ON.is_match(&text[at + 1..]) {
+        let between = &text[gap.clone()];
+        // The list commas in the gap, first and last, relative to `between`.
+        let mut list: Option<(usize, usize)> = None;
+        for (i, _) in between.match_indices(',') {
+            let at = gap.start + i;
+            if mentions.iter().any(|m| m.start < at && at < m.end) {
+                continue;
+            }
+            let tail = &between[i + 1..];
+            let appended = backward && tail.trim().is_empty();
+            if !trigger.section && !appended && !LIST_RUNS_ON.is_match(&text[at + 1..]) {
                 return false;
             }
+            list = Some(list.map_or((i, i), |(first, _)| (first, i)));
         }
-        true
+        let count = match list {
+            Some((first, last)) => {
+                let items = between.get(first + 1..last).unwrap_or_default();
+                if items.split(',').all(|item| words(item) <= LIST_ITEM_WORDS) {
+                    words(&between[..first]) + words(&between[last + 1..])
+                } else {
+                    words(between)
+                }
+            }
+            None => words(between),
+        };
+        count <= trigger.scope
     }
 }
 
@@ -312,6 +402,8 @@ mod tests {
             must_match: vec![yes.into()],
             no_match: vec![no.into()],
             rationale: None,
+            ends: None,
+            section: false,
         }
     }
 
@@ -411,6 +503,37 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "t.toml:1: trigger `bad`: needs a direction: forward, backward or both"
+        );
+    }
+
+    #[test]
+    fn ends_belongs_to_terminators_and_names_scoped_kinds() {
+        let file = SourceFile {
+            path: "t.toml".into(),
+            text: String::new(),
+        };
+        let mut not_a_terminator = raw(
+            "a",
+            TriggerKind::Negation,
+            Some(Direction::Forward),
+            r"\bno\b",
+            "no",
+            "yes",
+        );
+        not_a_terminator.ends = Some(vec![TriggerKind::Historical]);
+        let mut ends_a_pseudo = raw("b", TriggerKind::Terminator, None, r"\bnow\b", "now", "no");
+        ends_a_pseudo.ends = Some(vec![TriggerKind::Pseudo]);
+        let e = ContextRules::compile(&[
+            (&file, 0..0, not_a_terminator),
+            (&file, 0..0, ends_a_pseudo),
+        ])
+        .err()
+        .unwrap();
+        assert_eq!(
+            e.to_string(),
+            "t.toml:1: trigger `a`: only a terminator takes `ends`\n\
+             t.toml:1: trigger `b`: `ends` lists one or more of negation, possible, historical, \
+             hypothetical, other"
         );
     }
 }
