@@ -536,4 +536,137 @@ mod tests {
              hypothetical, other"
         );
     }
+
+    /// The triggers of `intents/`, as the chat and `netboard assertion` use them.
+    fn lexicon() -> &'static ContextRules {
+        static INTENTS: LazyLock<crate::extract::intents::Intents> = LazyLock::new(|| {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("intents");
+            crate::extract::intents::Intents::load(&dir).unwrap_or_else(|e| panic!("{e}"))
+        });
+        &INTENTS.context
+    }
+
+    /// Each of `concepts` (found in `text` by its first occurrence) with its assertion.
+    fn chat(text: &str, concepts: &[&str]) -> Vec<Assertion> {
+        let spans: Vec<_> = concepts
+            .iter()
+            .map(|c| {
+                let start = text
+                    .find(c)
+                    .unwrap_or_else(|| panic!("{c:?} is not in {text:?}"));
+                start..start + c.len()
+            })
+            .collect();
+        lexicon().assess(text, &spans)
+    }
+
+    #[test]
+    fn chat_a_clause_after_a_comma_is_not_negated_but_a_list_is() {
+        let a = chat(
+            "no extrahepatic disease, Ga-68 DOTATATE positive",
+            &["extrahepatic disease", "DOTATATE"],
+        );
+        assert!(a[0].negated && !a[1].negated);
+        let a = chat(
+            "no bone, lung or nodal mets",
+            &["bone", "lung", "nodal mets"],
+        );
+        assert!(a.iter().all(|a| a.negated));
+    }
+
+    #[test]
+    fn chat_a_trailing_question_mark_is_not_uncertainty() {
+        let a = chat("3 liver mets, dotatate avid?", &["liver mets", "dotatate"]);
+        assert!(a.iter().all(|a| !a.possible && !a.excludes()));
+        assert!(!chat("pNET G2 with liver mets options?", &["liver mets"])[0].possible);
+        assert!(chat("?bone mets", &["bone mets"])[0].possible);
+        assert!(chat("liver mets and ?bone mets", &["bone mets"])[0].possible);
+        assert!(chat("possible extrahepatic disease", &["extrahepatic disease"])[0].possible);
+    }
+
+    #[test]
+    fn chat_now_ends_a_history() {
+        let text = "s/p RFA of 2 lesions in 2021 and Y90 to the right lobe in 2023; now new left lobe mets";
+        let a = chat(text, &["RFA", "Y90", "left lobe mets"]);
+        assert!(a[0].historical && a[1].historical && !a[2].historical);
+        let a = chat("h/o RFA, now new liver mets", &["RFA", "liver mets"]);
+        assert!(a[0].historical && !a[1].historical);
+    }
+
+    #[test]
+    fn chat_a_relative_is_someone_else() {
+        let a = chat(
+            "family history of NET in her brother; she has 2 liver mets",
+            &["NET", "liver mets"],
+        );
+        assert!(a[0].other && !a[1].other && !a[1].historical);
+    }
+
+    #[test]
+    fn chat_conditions_are_hypothetical() {
+        assert!(chat("if she develops bone mets", &["bone mets"])[0].hypothetical);
+        assert!(chat("what if the dotatate is negative", &["dotatate"])[0].hypothetical);
+    }
+
+    #[test]
+    fn chat_an_answering_no_negates_nothing() {
+        assert!(!chat("no, she has bone mets", &["bone mets"])[0].negated);
+        assert!(!chat("No, bone and liver mets", &["liver mets"])[0].negated);
+    }
+
+    #[test]
+    fn chat_a_result_word_inside_the_mention_is_its_value() {
+        assert!(!chat("octreoscan negative", &["octreoscan negative"])[0].negated);
+        assert!(chat("octreoscan negative", &["octreoscan"])[0].negated);
+    }
+
+    #[test]
+    fn a_terminator_ends_only_the_kinds_it_lists() {
+        // "now" ends the history but not the negation.
+        let a = chat(
+            "no history of carcinoid syndrome now",
+            &["carcinoid syndrome"],
+        );
+        assert!(a[0].negated && a[0].historical);
+        let a = chat("no pain now or flushing", &["flushing"]);
+        assert!(a[0].negated && !a[0].historical);
+        let a = chat("prior resection, now with liver mets", &["liver mets"]);
+        assert!(!a[0].historical);
+    }
+
+    #[test]
+    fn a_list_carries_the_scope_past_its_word_limit() {
+        let text = "He denies any antecedent palpitations, shortness of breath, chest pain, headache, or lightheadedness.";
+        assert!(chat(text, &["lightheadedness"])[0].negated);
+        // A long clause between commas is no list of findings: it counts in full.
+        let text = "prior embolization, then admitted elsewhere with sepsis of unclear origin, cough, and nausea";
+        assert!(chat(text, &["embolization"])[0].historical);
+        assert!(!chat(text, &["nausea"])[0].historical);
+    }
+
+    #[test]
+    fn a_history_heading_governs_its_whole_list() {
+        let text = "PAST MEDICAL HISTORY: atrial fibrillation, hypertension, coronary artery disease with two stents, and gout.";
+        let a = chat(text, &["hypertension", "gout"]);
+        assert!(a[0].historical && a[1].historical);
+        assert!(
+            !chat(
+                "history of RFA, dotatate positive liver mets",
+                &["liver mets"]
+            )[0]
+            .historical
+        );
+    }
+
+    #[test]
+    fn a_backward_trigger_may_follow_after_a_comma() {
+        assert!(
+            chat(
+                "partial small bowel obstruction, resolved.",
+                &["obstruction"]
+            )[0]
+            .negated
+        );
+        assert!(!chat("dotatate positive, mets resolved", &["dotatate"])[0].negated);
+    }
 }
