@@ -145,9 +145,10 @@ struct Hit {
 const LIST_ITEM_WORDS: usize = 4;
 
 /// A run that continues a list after a comma: items of a few words, then a conjunction ("lung
-/// or nodal", "fever associated with chill, temperature above 101 F, or dizziness").
+/// or nodal", "fever associated with chill, temperature above 101 F, or dizziness"), in any
+/// letter case.
 static LIST_RUNS_ON: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:\s*[^,;:.!?()]{1,60},)*\s*(?:[^,;:.!?()]{1,60}\s)?(?:or|nor|and|and/or)\b")
+    Regex::new(r"(?i)^(?:\s*[^,;:.!?()]{1,60},)*\s*(?:[^,;:.!?()]{1,60}\s)?(?:or|nor|and|and/or)\b")
         .unwrap()
 });
 
@@ -591,6 +592,14 @@ mod tests {
         assert!(a[0].historical && a[1].historical && !a[2].historical);
         let a = chat("h/o RFA, now new liver mets", &["RFA", "liver mets"]);
         assert!(a[0].historical && !a[1].historical);
+    }
+
+    #[test]
+    fn letter_case_does_not_decide_a_list() {
+        let text = "if she has fever, rash, HEADACHE OR BONE PAIN";
+        assert!(chat(text, &["HEADACHE"])[0].hypothetical);
+        let text = "NO BONE, LUNG OR NODAL METS";
+        assert!(chat(text, &["LUNG"])[0].negated);
     }
 
     #[test]
