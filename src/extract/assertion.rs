@@ -668,6 +668,16 @@ mod tests {
     }
 
     #[test]
+    fn ruled_out_negates_either_way_but_not_ruled_out_is_uncertain() {
+        assert!(chat("bone mets ruled out", &["bone mets"])[0].negated);
+        assert!(chat("the scan ruled out bone mets", &["bone mets"])[0].negated);
+        let a = chat("bone mets have not been ruled out", &["bone mets"])[0];
+        assert!(a.possible && !a.negated);
+        let a = chat("bone mets should be ruled out", &["bone mets"])[0];
+        assert!(a.possible && !a.negated);
+    }
+
+    #[test]
     fn a_backward_trigger_may_follow_after_a_comma() {
         assert!(
             chat(
