@@ -144,13 +144,36 @@ struct Hit {
 /// commas is a clause and counts in full.
 const LIST_ITEM_WORDS: usize = 4;
 
-/// A run that continues a list after a comma: items of a few words, then a conjunction ("lung
-/// or nodal", "fever associated with chill, temperature above 101 F, or dizziness"), in any
-/// letter case.
-static LIST_RUNS_ON: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:\s*[^,;:.!?()]{1,60},)*\s*(?:[^,;:.!?()]{1,60}\s)?(?:or|nor|and|and/or)\b")
-        .unwrap()
+/// The most characters of a list item between commas ("temperature above 101 F").
+const LIST_ITEM_CHARS: usize = 60;
+
+/// The last item of a list, up to its conjunction ("lung or", " nodal and"), in any letter case.
+static LIST_CONJUNCTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:[^,;:.!?()]{1,60}\s)?(?:or|nor|and|and/or)\b").unwrap()
 });
+
+/// Every comma of `text` with whether a list runs on from it: items of a few words, then a
+/// conjunction ("bone, lung or nodal", "fever associated with chill, temperature above 101 F,
+/// or dizziness"). Worked out from the last comma back, so that each comma costs one item.
+fn list_commas(text: &str) -> Vec<(usize, bool)> {
+    let mut commas: Vec<(usize, bool)> =
+        text.match_indices(',').map(|(at, _)| (at, false)).collect();
+    let mut next_runs_on = false;
+    for i in (0..commas.len()).rev() {
+        let at = commas[i].0;
+        let runs_on = LIST_CONJUNCTION.is_match(&text[at + 1..]) || {
+            let item = commas.get(i + 1).map(|&(next, _)| &text[at + 1..next]);
+            item.is_some_and(|item| {
+                !item.is_empty()
+                    && !item.contains([';', ':', '.', '!', '?', '(', ')'])
+                    && item.trim_start().chars().count() <= LIST_ITEM_CHARS
+            }) && next_runs_on
+        };
+        commas[i].1 = runs_on;
+        next_runs_on = runs_on;
+    }
+    commas
+}
 
 impl ContextRules {
     /// Compiles triggers, checking each against its examples. `raw` pairs each trigger with the
@@ -269,36 +292,33 @@ impl ContextRules {
 
     /// The assertion of each mention span in `text`, in the order given.
     pub fn assess(&self, text: &str, mentions: &[Range<usize>]) -> Vec<Assertion> {
-        let hits = self.hits(text);
-        // A trigger inside a mention's span is part of the mention ("dotatate negative").
+        // A trigger inside a mention's span is part of the mention ("dotatate negative"), and a
+        // pseudo-trigger has done its work once it has masked what it covers.
         let inside = |h: &Hit| {
             mentions
                 .iter()
                 .any(|m| m.start <= h.start && h.end <= m.end)
         };
-        let hits: Vec<Hit> = hits.into_iter().filter(|h| !inside(h)).collect();
-        mentions
-            .iter()
-            .map(|m| self.assess_one(text, &hits, m, mentions))
-            .collect()
+        let mut hits = self.hits(text);
+        hits.retain(|h| self.triggers[h.trigger].kind != TriggerKind::Pseudo && !inside(h));
+        // Each comma outside the mentions is judged once (does a list run on from it?), not
+        // once per trigger and mention, so long texts stay linear.
+        let mut commas = list_commas(text);
+        commas.retain(|&(at, _)| !mentions.iter().any(|m| m.start < at && at < m.end));
+        let scan = Scan { text, hits, commas };
+        mentions.iter().map(|m| self.assess_one(&scan, m)).collect()
     }
 
-    fn assess_one(
-        &self,
-        text: &str,
-        hits: &[Hit],
-        mention: &Range<usize>,
-        mentions: &[Range<usize>],
-    ) -> Assertion {
+    fn assess_one(&self, scan: &Scan, mention: &Range<usize>) -> Assertion {
         let mut a = Assertion::default();
-        for h in hits {
+        for h in &scan.hits {
             let t = &self.triggers[h.trigger];
             let forward = matches!(t.direction, Direction::Forward | Direction::Both);
             let backward = matches!(t.direction, Direction::Backward | Direction::Both);
             let in_scope = if h.end <= mention.start && forward {
-                self.clear_between(text, hits, h.end..mention.start, t, false, mentions)
+                self.clear_between(scan, h.end..mention.start, t, false)
             } else if h.start >= mention.end && backward {
-                self.clear_between(text, hits, mention.end..h.start, t, true, mentions)
+                self.clear_between(scan, mention.end..h.start, t, true)
             } else {
                 false
             };
@@ -328,37 +348,40 @@ impl ContextRules {
     /// past every comma.
     fn clear_between(
         &self,
-        text: &str,
-        hits: &[Hit],
+        scan: &Scan,
         gap: Range<usize>,
         trigger: &Trigger,
         backward: bool,
-        mentions: &[Range<usize>],
     ) -> bool {
         let bit = trigger.kind.bit();
-        if hits.iter().any(|h| {
-            let t = &self.triggers[h.trigger];
-            h.start >= gap.start
-                && h.end <= gap.end
-                && t.kind == TriggerKind::Terminator
-                && t.ends & bit != 0
-        }) {
+        let first_hit = scan.hits.partition_point(|h| h.start < gap.start);
+        let terminated = scan.hits[first_hit..]
+            .iter()
+            .take_while(|h| h.start < gap.end)
+            .any(|h| {
+                let t = &self.triggers[h.trigger];
+                h.end <= gap.end && t.kind == TriggerKind::Terminator && t.ends & bit != 0
+            });
+        if terminated {
             return false;
         }
-        let between = &text[gap.clone()];
+        let between = &scan.text[gap.clone()];
         // The list commas in the gap, first and last, relative to `between`.
         let mut list: Option<(usize, usize)> = None;
-        for (i, _) in between.match_indices(',') {
-            let at = gap.start + i;
-            if mentions.iter().any(|m| m.start < at && at < m.end) {
-                continue;
-            }
-            let tail = &between[i + 1..];
-            let appended = backward && tail.trim().is_empty();
-            if !trigger.section && !appended && !LIST_RUNS_ON.is_match(&text[at + 1..]) {
+        let first_comma = scan.commas.partition_point(|&(at, _)| at < gap.start);
+        for &(at, runs_on) in scan.commas[first_comma..]
+            .iter()
+            .take_while(|&&(at, _)| at < gap.end)
+        {
+            let i = at - gap.start;
+            let appended = backward && between[i + 1..].trim().is_empty();
+            if !trigger.section && !appended && !runs_on {
                 return false;
             }
             list = Some(list.map_or((i, i), |(first, _)| (first, i)));
+        }
+        if trigger.scope == usize::MAX {
+            return true;
         }
         let count = match list {
             Some((first, last)) => {
@@ -373,6 +396,15 @@ impl ContextRules {
         };
         count <= trigger.scope
     }
+}
+
+/// One text as every scope check in it sees it.
+struct Scan<'t> {
+    text: &'t str,
+    /// Triggers and terminators, in text order, none inside a mention.
+    hits: Vec<Hit>,
+    /// The commas outside every mention, in text order, each with whether a list runs on from it.
+    commas: Vec<(usize, bool)>,
 }
 
 /// The number of words in `text`.
