@@ -6,19 +6,29 @@
 //! forward trigger ("no", "history of", "if"), before a backward one ("… ruled out", "… is
 //! unlikely"), with no terminator in between ("but", "however", ";", a sentence end). Then:
 //!
-//! - **pseudo-triggers** ("no change", "not only", "no further") are phrases that contain a
-//!   trigger but are not one; found first, they mask what they cover;
+//! - **pseudo-triggers** ("no change", "not only", "no further", an answering "no,") are phrases
+//!   that contain a trigger but are not one; found first, they mask what they cover;
 //! - overlapping triggers resolve to the longest, leftmost one ("family history of" over
 //!   "history of");
+//! - **terminators may end only some kinds** (`ends`), as in ConText: "now", "presents" and
+//!   "new" end a history but not a negation, a cause ("secondary to …") ends a negation but not
+//!   a history, "the patient" ends a relative's scope. Without `ends` a terminator ends all;
 //! - **value words are not triggers**: a trigger inside a mention's own span is part of what
 //!   the mention says ("octreoscan negative" is a result, `sstr_imaging: negative`);
 //! - **a comma ends a clause** unless a list runs on from it to a conjunction, so "no bone, lung
 //!   or nodal mets" negates all three while "no extrahepatic disease, dotatate positive" leaves
-//!   the imaging affirmed. A comma inside a mention's span never ends its scope.
+//!   the imaging affirmed. A comma inside a mention's span never ends its scope; a backward
+//!   trigger may follow its mention after a comma ("bowel obstruction, resolved"); and a
+//!   **section heading** (`section`, "Past medical history:") governs its list past every comma;
+//! - **a list carries a scope**: the short items between its first and last comma do not count
+//!   towards the trigger's word limit, so "denies palpitations, shortness of breath, chest pain,
+//!   headache, or dizziness" negates the last symptom too. A long run between commas is a clause
+//!   and counts in full, which keeps an adjective's short scope ("prior …") short.
 //!
 //! The step is pure and allocation-light; [`ContextRules::assess`] scans the text once with a
-//! `RegexSet` and runs only the triggers that fired. It knows nothing of features: it takes
-//! spans and returns flags, which is what `netboard assertion --tsv` measures.
+//! `RegexSet` and runs only the triggers that fired; each scope check is linear in the gap it
+//! crosses. It knows nothing of features: it takes spans and returns flags, which is what
+//! `netboard assertion --tsv` measures.
 
 use crate::load::{check_examples, compile, Fault, Faults, SourceFile};
 use regex::{Regex, RegexSet, RegexSetBuilder};
@@ -37,8 +47,23 @@ pub enum TriggerKind {
     Other,
     /// Looks like a trigger but is not one ("no change"): masks what it covers.
     Pseudo,
-    /// Ends every scope ("but", "however", ";", a sentence end).
+    /// Ends scopes: every kind's ("but", "however", ";", a sentence end), or only those listed
+    /// in its `ends` ("now" and "presents" end a history, not a negation).
     Terminator,
+}
+
+impl TriggerKind {
+    /// The bit of a scoped kind in a terminator's `ends` mask; 0 for pseudo and terminator.
+    fn bit(self) -> u8 {
+        match self {
+            TriggerKind::Negation => 1,
+            TriggerKind::Possible => 2,
+            TriggerKind::Historical => 4,
+            TriggerKind::Hypothetical => 8,
+            TriggerKind::Other => 16,
+            TriggerKind::Pseudo | TriggerKind::Terminator => 0,
+        }
+    }
 }
 
 /// Which way a trigger's scope runs from it.
@@ -65,6 +90,13 @@ pub struct RawTrigger {
     pub no_match: Vec<String>,
     #[serde(default)]
     pub rationale: Option<String>,
+    /// Terminators only: the kinds whose scopes this one ends; absent = every kind.
+    #[serde(default)]
+    pub ends: Option<Vec<TriggerKind>>,
+    /// A section heading ("Past medical history:"): its scope runs on past commas, since a
+    /// heading governs the whole list after it. Forward triggers only.
+    #[serde(default)]
+    pub section: bool,
 }
 
 /// The assertion flags of one mention. All false = affirmed, current, about the patient.
@@ -88,6 +120,9 @@ struct Trigger {
     kind: TriggerKind,
     direction: Direction,
     scope: usize,
+    /// For a terminator, the `TriggerKind::bit`s of the kinds it ends.
+    ends: u8,
+    section: bool,
     regex: Regex,
 }
 
@@ -104,11 +139,41 @@ struct Hit {
     trigger: usize,
 }
 
-/// A run that continues a list after a comma: short items, then a conjunction ("lung or nodal").
-static LIST_RUNS_ON: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:\s*[^,;:.!?()]{1,30},)*\s*(?:[^,;:.!?()]{1,30}\s)?(?:or|nor|and|and/or)\b")
-        .unwrap()
+/// The most words of a list item that a scope passes over without counting them: symptom
+/// lists ("palpitations, shortness of breath, chest pain") are short; a longer run between
+/// commas is a clause and counts in full.
+const LIST_ITEM_WORDS: usize = 4;
+
+/// The most characters of a list item between commas ("temperature above 101 F").
+const LIST_ITEM_CHARS: usize = 60;
+
+/// The last item of a list, up to its conjunction ("lung or", " nodal and"), in any letter case.
+static LIST_CONJUNCTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:[^,;:.!?()]{1,60}\s)?(?:or|nor|and|and/or)\b").unwrap()
 });
+
+/// Every comma of `text` with whether a list runs on from it: items of a few words, then a
+/// conjunction ("bone, lung or nodal", "fever associated with chill, temperature above 101 F,
+/// or dizziness"). Worked out from the last comma back, so that each comma costs one item.
+fn list_commas(text: &str) -> Vec<(usize, bool)> {
+    let mut commas: Vec<(usize, bool)> =
+        text.match_indices(',').map(|(at, _)| (at, false)).collect();
+    let mut next_runs_on = false;
+    for i in (0..commas.len()).rev() {
+        let at = commas[i].0;
+        let runs_on = LIST_CONJUNCTION.is_match(&text[at + 1..]) || {
+            let item = commas.get(i + 1).map(|&(next, _)| &text[at + 1..next]);
+            item.is_some_and(|item| {
+                !item.is_empty()
+                    && !item.contains([';', ':', '.', '!', '?', '(', ')'])
+                    && item.trim_start().chars().count() <= LIST_ITEM_CHARS
+            }) && next_runs_on
+        };
+        commas[i].1 = runs_on;
+        next_runs_on = runs_on;
+    }
+    commas
+}
 
 impl ContextRules {
     /// Compiles triggers, checking each against its examples. `raw` pairs each trigger with the
@@ -135,6 +200,28 @@ impl ContextRules {
                     continue;
                 }
             };
+            let ends = match (t.kind, &t.ends) {
+                (TriggerKind::Terminator, None) => u8::MAX,
+                (TriggerKind::Terminator, Some(kinds)) => {
+                    let mask = kinds.iter().fold(0, |m, k| m | k.bit());
+                    if kinds.is_empty() || kinds.iter().any(|k| k.bit() == 0) {
+                        faults.push(at("`ends` lists one or more of negation, possible, \
+                                        historical, hypothetical, other"
+                            .into()));
+                    }
+                    mask
+                }
+                (_, Some(_)) => {
+                    faults.push(at("only a terminator takes `ends`".into()));
+                    0
+                }
+                (_, None) => 0,
+            };
+            if t.section && (t.kind.bit() == 0 || direction != Direction::Forward) {
+                faults.push(at(
+                    "only a forward trigger of a scoped kind can be a `section`".into(),
+                ));
+            }
             if t.must_match.is_empty() || t.no_match.is_empty() {
                 faults.push(at(
                     "needs examples that must match and examples that must not".into(),
@@ -155,6 +242,8 @@ impl ContextRules {
                 kind: t.kind,
                 direction,
                 scope: t.scope.unwrap_or(usize::MAX),
+                ends,
+                section: t.section,
                 regex,
             });
         }
@@ -203,36 +292,33 @@ impl ContextRules {
 
     /// The assertion of each mention span in `text`, in the order given.
     pub fn assess(&self, text: &str, mentions: &[Range<usize>]) -> Vec<Assertion> {
-        let hits = self.hits(text);
-        // A trigger inside a mention's span is part of the mention ("dotatate negative").
+        // A trigger inside a mention's span is part of the mention ("dotatate negative"), and a
+        // pseudo-trigger has done its work once it has masked what it covers.
         let inside = |h: &Hit| {
             mentions
                 .iter()
                 .any(|m| m.start <= h.start && h.end <= m.end)
         };
-        let hits: Vec<Hit> = hits.into_iter().filter(|h| !inside(h)).collect();
-        mentions
-            .iter()
-            .map(|m| self.assess_one(text, &hits, m, mentions))
-            .collect()
+        let mut hits = self.hits(text);
+        hits.retain(|h| self.triggers[h.trigger].kind != TriggerKind::Pseudo && !inside(h));
+        // Each comma outside the mentions is judged once (does a list run on from it?), not
+        // once per trigger and mention, so long texts stay linear.
+        let mut commas = list_commas(text);
+        commas.retain(|&(at, _)| !mentions.iter().any(|m| m.start < at && at < m.end));
+        let scan = Scan { text, hits, commas };
+        mentions.iter().map(|m| self.assess_one(&scan, m)).collect()
     }
 
-    fn assess_one(
-        &self,
-        text: &str,
-        hits: &[Hit],
-        mention: &Range<usize>,
-        mentions: &[Range<usize>],
-    ) -> Assertion {
+    fn assess_one(&self, scan: &Scan, mention: &Range<usize>) -> Assertion {
         let mut a = Assertion::default();
-        for h in hits {
+        for h in &scan.hits {
             let t = &self.triggers[h.trigger];
             let forward = matches!(t.direction, Direction::Forward | Direction::Both);
             let backward = matches!(t.direction, Direction::Backward | Direction::Both);
             let in_scope = if h.end <= mention.start && forward {
-                self.clear_between(text, hits, h.end, mention.start, t.scope, mentions)
+                self.clear_between(scan, h.end..mention.start, t, false)
             } else if h.start >= mention.end && backward {
-                self.clear_between(text, hits, mention.end, h.start, t.scope, mentions)
+                self.clear_between(scan, mention.end..h.start, t, true)
             } else {
                 false
             };
@@ -251,37 +337,74 @@ impl ContextRules {
         a
     }
 
-    /// Whether a scope may run across `text[from..to]`: no terminator there, no comma that
-    /// ends a clause, and at most `scope` words.
+    /// Whether the scope of `trigger` may run across `text[gap]`: no terminator of its kind
+    /// there, no comma that ends a clause, and at most `scope` words. `backward` = the trigger
+    /// comes after the gap.
+    ///
+    /// A list carries a scope: the words of its short items between its first and last comma do
+    /// not count, so "denies palpitations, shortness of breath, chest pain, headache, or dizziness"
+    /// negates the last item as well as the first. A backward trigger may follow its mention
+    /// after a comma ("bowel obstruction, resolved"), and a section heading's scope runs on
+    /// past every comma.
     fn clear_between(
         &self,
-        text: &str,
-        hits: &[Hit],
-        from: usize,
-        to: usize,
-        scope: usize,
-        mentions: &[Range<usize>],
+        scan: &Scan,
+        gap: Range<usize>,
+        trigger: &Trigger,
+        backward: bool,
     ) -> bool {
-        if hits.iter().any(|h| {
-            h.start >= from
-                && h.end <= to
-                && self.triggers[h.trigger].kind == TriggerKind::Terminator
-        }) {
+        let bit = trigger.kind.bit();
+        let first_hit = scan.hits.partition_point(|h| h.start < gap.start);
+        let terminated = scan.hits[first_hit..]
+            .iter()
+            .take_while(|h| h.start < gap.end)
+            .any(|h| {
+                let t = &self.triggers[h.trigger];
+                h.end <= gap.end && t.kind == TriggerKind::Terminator && t.ends & bit != 0
+            });
+        if terminated {
             return false;
         }
-        let gap = &text[from..to];
-        if words(gap) > scope {
-            return false;
-        }
-        for (i, _) in gap.match_indices(',') {
-            let at = from + i;
-            let held = mentions.iter().any(|m| m.start < at && at < m.end);
-            if !held && !LIST_RUNS_ON.is_match(&text[at + 1..]) {
+        let between = &scan.text[gap.clone()];
+        // The list commas in the gap, first and last, relative to `between`.
+        let mut list: Option<(usize, usize)> = None;
+        let first_comma = scan.commas.partition_point(|&(at, _)| at < gap.start);
+        for &(at, runs_on) in scan.commas[first_comma..]
+            .iter()
+            .take_while(|&&(at, _)| at < gap.end)
+        {
+            let i = at - gap.start;
+            let appended = backward && between[i + 1..].trim().is_empty();
+            if !trigger.section && !appended && !runs_on {
                 return false;
             }
+            list = Some(list.map_or((i, i), |(first, _)| (first, i)));
         }
-        true
+        if trigger.scope == usize::MAX {
+            return true;
+        }
+        let count = match list {
+            Some((first, last)) => {
+                let items = between.get(first + 1..last).unwrap_or_default();
+                if items.split(',').all(|item| words(item) <= LIST_ITEM_WORDS) {
+                    words(&between[..first]) + words(&between[last + 1..])
+                } else {
+                    words(between)
+                }
+            }
+            None => words(between),
+        };
+        count <= trigger.scope
     }
+}
+
+/// One text as every scope check in it sees it.
+struct Scan<'t> {
+    text: &'t str,
+    /// Triggers and terminators, in text order, none inside a mention.
+    hits: Vec<Hit>,
+    /// The commas outside every mention, in text order, each with whether a list runs on from it.
+    commas: Vec<(usize, bool)>,
 }
 
 /// The number of words in `text`.
@@ -312,6 +435,8 @@ mod tests {
             must_match: vec![yes.into()],
             no_match: vec![no.into()],
             rationale: None,
+            ends: None,
+            section: false,
         }
     }
 
@@ -364,7 +489,7 @@ mod tests {
 
     fn assess(text: &str, concept: &str) -> Assertion {
         let start = text.find(concept).unwrap();
-        rules().assess(text, &[start..start + concept.len()])[0]
+        rules().assess(text, std::slice::from_ref(&(start..start + concept.len())))[0]
     }
 
     #[test]
@@ -397,7 +522,7 @@ mod tests {
     fn a_trigger_inside_the_mention_is_a_value() {
         let text = "no ascites";
         let r = rules();
-        assert!(!r.assess(text, &[0..text.len()])[0].negated);
+        assert!(!r.assess(text, std::slice::from_ref(&(0..text.len())))[0].negated);
     }
 
     #[test]
@@ -407,10 +532,192 @@ mod tests {
             text: "\n\n".into(),
         };
         let t = raw("bad", TriggerKind::Negation, None, r"\bno\b", "no", "yes");
-        let e = ContextRules::compile(&[(&file, 1..2, t)]).err().unwrap();
+        let e = ContextRules::compile(&[(&file, 0..1, t)]).err().unwrap();
         assert_eq!(
             e.to_string(),
             "t.toml:1: trigger `bad`: needs a direction: forward, backward or both"
         );
+    }
+
+    #[test]
+    fn ends_belongs_to_terminators_and_names_scoped_kinds() {
+        let file = SourceFile {
+            path: "t.toml".into(),
+            text: String::new(),
+        };
+        let mut not_a_terminator = raw(
+            "a",
+            TriggerKind::Negation,
+            Some(Direction::Forward),
+            r"\bno\b",
+            "no",
+            "yes",
+        );
+        not_a_terminator.ends = Some(vec![TriggerKind::Historical]);
+        let mut ends_a_pseudo = raw("b", TriggerKind::Terminator, None, r"\bnow\b", "now", "no");
+        ends_a_pseudo.ends = Some(vec![TriggerKind::Pseudo]);
+        let e = ContextRules::compile(&[
+            (&file, 0..0, not_a_terminator),
+            (&file, 0..0, ends_a_pseudo),
+        ])
+        .err()
+        .unwrap();
+        assert_eq!(
+            e.to_string(),
+            "t.toml:1: trigger `a`: only a terminator takes `ends`\n\
+             t.toml:1: trigger `b`: `ends` lists one or more of negation, possible, historical, \
+             hypothetical, other"
+        );
+    }
+
+    /// The triggers of `intents/`, as the chat and `netboard assertion` use them.
+    fn lexicon() -> &'static ContextRules {
+        static INTENTS: LazyLock<crate::extract::intents::Intents> = LazyLock::new(|| {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("intents");
+            crate::extract::intents::Intents::load(&dir).unwrap_or_else(|e| panic!("{e}"))
+        });
+        &INTENTS.context
+    }
+
+    /// Each of `concepts` (found in `text` by its first occurrence) with its assertion.
+    fn chat(text: &str, concepts: &[&str]) -> Vec<Assertion> {
+        let spans: Vec<_> = concepts
+            .iter()
+            .map(|c| {
+                let start = text
+                    .find(c)
+                    .unwrap_or_else(|| panic!("{c:?} is not in {text:?}"));
+                start..start + c.len()
+            })
+            .collect();
+        lexicon().assess(text, &spans)
+    }
+
+    #[test]
+    fn chat_a_clause_after_a_comma_is_not_negated_but_a_list_is() {
+        let a = chat(
+            "no extrahepatic disease, Ga-68 DOTATATE positive",
+            &["extrahepatic disease", "DOTATATE"],
+        );
+        assert!(a[0].negated && !a[1].negated);
+        let a = chat(
+            "no bone, lung or nodal mets",
+            &["bone", "lung", "nodal mets"],
+        );
+        assert!(a.iter().all(|a| a.negated));
+    }
+
+    #[test]
+    fn chat_a_trailing_question_mark_is_not_uncertainty() {
+        let a = chat("3 liver mets, dotatate avid?", &["liver mets", "dotatate"]);
+        assert!(a.iter().all(|a| !a.possible && !a.excludes()));
+        assert!(!chat("pNET G2 with liver mets options?", &["liver mets"])[0].possible);
+        assert!(chat("?bone mets", &["bone mets"])[0].possible);
+        assert!(chat("liver mets and ?bone mets", &["bone mets"])[0].possible);
+        assert!(chat("possible extrahepatic disease", &["extrahepatic disease"])[0].possible);
+    }
+
+    #[test]
+    fn chat_now_ends_a_history() {
+        let text = "s/p RFA of 2 lesions in 2021 and Y90 to the right lobe in 2023; now new left lobe mets";
+        let a = chat(text, &["RFA", "Y90", "left lobe mets"]);
+        assert!(a[0].historical && a[1].historical && !a[2].historical);
+        let a = chat("h/o RFA, now new liver mets", &["RFA", "liver mets"]);
+        assert!(a[0].historical && !a[1].historical);
+    }
+
+    #[test]
+    fn letter_case_does_not_decide_a_list() {
+        let text = "if she has fever, rash, HEADACHE OR BONE PAIN";
+        assert!(chat(text, &["HEADACHE"])[0].hypothetical);
+        let text = "NO BONE, LUNG OR NODAL METS";
+        assert!(chat(text, &["LUNG"])[0].negated);
+    }
+
+    #[test]
+    fn chat_a_relative_is_someone_else() {
+        let a = chat(
+            "family history of NET in her brother; she has 2 liver mets",
+            &["NET", "liver mets"],
+        );
+        assert!(a[0].other && !a[1].other && !a[1].historical);
+    }
+
+    #[test]
+    fn chat_conditions_are_hypothetical() {
+        assert!(chat("if she develops bone mets", &["bone mets"])[0].hypothetical);
+        assert!(chat("what if the dotatate is negative", &["dotatate"])[0].hypothetical);
+    }
+
+    #[test]
+    fn chat_an_answering_no_negates_nothing() {
+        assert!(!chat("no, she has bone mets", &["bone mets"])[0].negated);
+        assert!(!chat("No, bone and liver mets", &["liver mets"])[0].negated);
+    }
+
+    #[test]
+    fn chat_a_result_word_inside_the_mention_is_its_value() {
+        assert!(!chat("octreoscan negative", &["octreoscan negative"])[0].negated);
+        assert!(chat("octreoscan negative", &["octreoscan"])[0].negated);
+    }
+
+    #[test]
+    fn a_terminator_ends_only_the_kinds_it_lists() {
+        // "now" ends the history but not the negation.
+        let a = chat(
+            "no history of carcinoid syndrome now",
+            &["carcinoid syndrome"],
+        );
+        assert!(a[0].negated && a[0].historical);
+        let a = chat("no pain now or flushing", &["flushing"]);
+        assert!(a[0].negated && !a[0].historical);
+        let a = chat("prior resection, now with liver mets", &["liver mets"]);
+        assert!(!a[0].historical);
+    }
+
+    #[test]
+    fn a_list_carries_the_scope_past_its_word_limit() {
+        let text = "He denies any antecedent palpitations, shortness of breath, chest pain, headache, or lightheadedness.";
+        assert!(chat(text, &["lightheadedness"])[0].negated);
+        // A long clause between commas is no list of findings: it counts in full.
+        let text = "prior embolization, then admitted elsewhere with sepsis of unclear origin, cough, and nausea";
+        assert!(chat(text, &["embolization"])[0].historical);
+        assert!(!chat(text, &["nausea"])[0].historical);
+    }
+
+    #[test]
+    fn a_history_heading_governs_its_whole_list() {
+        let text = "PAST MEDICAL HISTORY: atrial fibrillation, hypertension, coronary artery disease with two stents, and gout.";
+        let a = chat(text, &["hypertension", "gout"]);
+        assert!(a[0].historical && a[1].historical);
+        assert!(
+            !chat(
+                "history of RFA, dotatate positive liver mets",
+                &["liver mets"]
+            )[0]
+            .historical
+        );
+    }
+
+    #[test]
+    fn ruled_out_negates_either_way_but_not_ruled_out_is_uncertain() {
+        assert!(chat("bone mets ruled out", &["bone mets"])[0].negated);
+        assert!(chat("the scan ruled out bone mets", &["bone mets"])[0].negated);
+        let a = chat("bone mets have not been ruled out", &["bone mets"])[0];
+        assert!(a.possible && !a.negated);
+        let a = chat("bone mets should be ruled out", &["bone mets"])[0];
+        assert!(a.possible && !a.negated);
+    }
+
+    #[test]
+    fn a_backward_trigger_may_follow_after_a_comma() {
+        assert!(
+            chat(
+                "partial small bowel obstruction, resolved.",
+                &["obstruction"]
+            )[0]
+            .negated
+        );
+        assert!(!chat("dotatate positive, mets resolved", &["dotatate"])[0].negated);
     }
 }
