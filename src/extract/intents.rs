@@ -146,7 +146,7 @@ fn collect_macros(
     macros
 }
 
-/// Expands `{NAME}` macros (nested up to a small depth) and makes `\b` an ASCII boundary.
+/// Expands `{NAME}` macros (nested up to a small depth) and makes the Perl classes ASCII.
 fn expand(pattern: &str, macros: &BTreeMap<String, String>) -> Result<String, String> {
     let mut out = pattern.to_string();
     for _ in 0..4 {
@@ -181,25 +181,51 @@ fn expand(pattern: &str, macros: &BTreeMap<String, String>) -> Result<String, St
         next.push_str(rest);
         out = next;
     }
-    Ok(ascii_word_boundaries(&out))
+    Ok(ascii_classes(&out))
 }
 
-/// Rewrites each unescaped `\b` as `(?-u:\b)`.
-fn ascii_word_boundaries(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len() + 16);
-    let mut chars = pattern.chars().peekable();
+/// Makes the Perl classes ASCII: outside brackets `\b`, `\d`, `\s`, `\w` become `(?-u:\b)` and so
+/// on; inside brackets `\d`, `\s`, `\w` become their ASCII ranges. Unicode classes are large,
+/// costly to compile and make the DFA engines give up on non-ASCII text; chat shorthand is ASCII.
+fn ascii_classes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 32);
+    let mut chars = pattern.chars();
+    let mut depth = 0usize;
+    let mut class_start = false;
     while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('b') => out.push_str("(?-u:\\b)"),
+        let at_class_start = std::mem::take(&mut class_start);
+        match c {
+            '\\' => match chars.next() {
+                Some(k @ ('d' | 's' | 'w')) if depth > 0 => out.push_str(match k {
+                    'd' => "0-9",
+                    's' => r"\t\n\x0B\x0C\r ",
+                    _ => "0-9A-Za-z_",
+                }),
+                Some(k @ ('b' | 'd' | 's' | 'w')) => {
+                    out.push_str(r"(?-u:\");
+                    out.push(k);
+                    out.push(')');
+                }
                 Some(n) => {
                     out.push('\\');
                     out.push(n);
                 }
                 None => out.push('\\'),
+            },
+            '[' => {
+                depth += 1;
+                class_start = true;
+                out.push(c);
             }
-        } else {
-            out.push(c);
+            '^' if at_class_start => {
+                class_start = true;
+                out.push(c);
+            }
+            ']' if depth > 0 && !at_class_start => {
+                depth -= 1;
+                out.push(c);
+            }
+            _ => out.push(c),
         }
     }
     out
@@ -226,8 +252,16 @@ mod tests {
         m.insert("NUM".to_string(), r"\d+|{WORD}".to_string());
         m.insert("WORD".to_string(), "one|two".to_string());
         let got = expand(r"\b{NUM} mets{1,2}", &m).unwrap();
-        assert_eq!(got, r"(?-u:\b)(?:\d+|(?:one|two)) mets{1,2}");
+        assert_eq!(got, r"(?-u:\b)(?:(?-u:\d)+|(?:one|two)) mets{1,2}");
         assert!(expand("{NOPE}", &m).unwrap_err().contains("unknown macro"));
-        assert_eq!(ascii_word_boundaries(r"\\b\b"), r"\\b(?-u:\b)");
+    }
+
+    #[test]
+    fn perl_classes_become_ascii_inside_and_outside_brackets() {
+        assert_eq!(ascii_classes(r"\\b\b"), r"\\b(?-u:\b)");
+        assert_eq!(ascii_classes(r"[\s-]+\w"), r"[\t\n\x0B\x0C\r -]+(?-u:\w)");
+        assert_eq!(ascii_classes(r"[^\d.]\d"), r"[^0-9.](?-u:\d)");
+        assert_eq!(ascii_classes(r"[]\d]\s"), r"[]0-9](?-u:\s)");
+        assert_eq!(ascii_classes(r"\[\d\]"), r"\[(?-u:\d)\]");
     }
 }
