@@ -34,6 +34,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use netboard::assertion_tsv::locate;
 use netboard::engine::{data_dir, Engine};
 use netboard::extract::intents::Intents;
+use netboard::extract::patterns::Folded;
 use netboard::render;
 use std::hint::black_box;
 use std::ops::Range;
@@ -238,7 +239,9 @@ fn bench_assertion(c: &mut Criterion) {
     group.bench_function(name, |b| {
         b.iter(|| {
             for (sentence, span) in &sentences {
-                black_box(rules.assess(black_box(sentence), std::slice::from_ref(span)));
+                // Folding is part of the step, as `netboard assertion` runs it.
+                let folded = Folded::new(black_box(sentence));
+                black_box(rules.assess(&folded, std::slice::from_ref(span)));
             }
         })
     });
@@ -271,9 +274,10 @@ fn bench_stages(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
     for (name, text) in [("message_200", MESSAGE_200), ("consult_2000", CONSULT_2000)] {
-        let mentions = features.mentions(text);
+        let folded = Folded::new(text);
+        let mentions = features.mentions(&folded);
         let spans: Vec<Range<usize>> = mentions.iter().map(|m| m.span.clone()).collect();
-        let assertions = context.assess(text, &spans);
+        let assertions = context.assess(&folded, &spans);
         let (_, received) = features.apply(text, &mentions, &assertions);
         eprintln!(
             "extract_stage/{name}: {} mentions, {} received-treatment spans",
@@ -281,16 +285,16 @@ fn bench_stages(c: &mut Criterion) {
             received.len()
         );
         group.bench_function(format!("{name}/1_mentions"), |b| {
-            b.iter(|| features.mentions(black_box(text)))
+            b.iter(|| features.mentions(black_box(&folded)))
         });
         group.bench_function(format!("{name}/2_assess"), |b| {
-            b.iter(|| context.assess(black_box(text), &spans))
+            b.iter(|| context.assess(black_box(&folded), &spans))
         });
         group.bench_function(format!("{name}/3_apply"), |b| {
             b.iter(|| features.apply(black_box(text), &mentions, &assertions))
         });
         group.bench_function(format!("{name}/4_question"), |b| {
-            b.iter(|| questions.question(black_box(text), &received))
+            b.iter(|| questions.question(black_box(&folded), &received))
         });
     }
     group.finish();

@@ -6,6 +6,7 @@
 //! how the step is measured against public annotated sets.
 
 use crate::extract::assertion::ContextRules;
+use crate::extract::patterns::Folded;
 use std::io::{self, BufRead, Write};
 use std::ops::Range;
 
@@ -39,7 +40,7 @@ pub fn run(rules: &ContextRules, input: impl BufRead, mut output: impl Write) ->
         let concept = fields.get(concept_at).copied().unwrap_or_default();
         let sentence = fields.get(sentence_at).copied().unwrap_or_default();
         let a = locate(sentence, concept)
-            .map(|span| rules.assess(sentence, &[span])[0])
+            .map(|span| rules.assess(&Folded::new(sentence), &[span])[0])
             .unwrap_or_default();
         let flag = |b: bool| if b { '1' } else { '0' };
         writeln!(

@@ -6,7 +6,6 @@
 //! are collected, not returned at the first one, so a reviewer sees the whole list at once, and any
 //! fault refuses start-up.
 
-use regex::{Regex, RegexBuilder};
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::ops::Range;
@@ -159,38 +158,10 @@ pub fn toml_files(dir: &Path) -> Result<Vec<SourceFile>, Faults> {
     faults.into_result(files)
 }
 
-/// Upper bound on a compiled data-file pattern, so no pattern can blow up memory or time.
-const PATTERN_SIZE_LIMIT: usize = 2 << 20;
-
-/// Compiles a data-file pattern case-insensitively, with a size limit.
-pub fn compile(pattern: &str) -> Result<Regex, String> {
-    RegexBuilder::new(pattern)
-        .case_insensitive(true)
-        .size_limit(PATTERN_SIZE_LIMIT)
-        .build()
-        .map_err(|e| format!("the pattern does not compile: {}", one_line(&e.to_string())))
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// A fault message when a pattern lacks either kind of example.
 pub fn examples_present(must: &[String], must_not: &[String]) -> Option<String> {
     (must.is_empty() || must_not.is_empty())
         .then(|| "needs examples that must match and examples that must not".into())
-}
-
-/// Checks a pattern against its own examples; returns one message per failing example.
-pub fn check_examples(regex: &Regex, must: &[String], must_not: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    for m in must.iter().filter(|m| !regex.is_match(m)) {
-        out.push(format!("example {m:?} should match but does not"));
-    }
-    for m in must_not.iter().filter(|m| regex.is_match(m)) {
-        out.push(format!("example {m:?} should not match but does"));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -224,19 +195,5 @@ mod tests {
         let e = f.parse::<T>().unwrap_err();
         assert_eq!(e.line, 2, "{e}");
         assert!(e.message.contains("unknown field"), "{e}");
-    }
-
-    #[test]
-    fn bad_patterns_and_examples_are_reported() {
-        assert!(compile("(unclosed")
-            .unwrap_err()
-            .contains("does not compile"));
-        let re = compile(r"\bmets?\b").unwrap();
-        let faults = check_examples(
-            &re,
-            &["liver mets".into(), "lesion".into()],
-            &["met".into()],
-        );
-        assert_eq!(faults.len(), 2);
     }
 }

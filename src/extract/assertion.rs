@@ -30,8 +30,9 @@
 //! crosses. It knows nothing of features: it takes spans and returns flags, which is what
 //! `netboard assertion --tsv` measures.
 
-use crate::load::{check_examples, compile, Fault, Faults, SourceFile};
-use regex::{Regex, RegexSet, RegexSetBuilder};
+use super::patterns::{check_pattern, Folded, PatternSet};
+use crate::load::{examples_present, Faults, SourceFile};
+use regex::Regex;
 use serde::Deserialize;
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -123,12 +124,11 @@ struct Trigger {
     /// For a terminator, the `TriggerKind::bit`s of the kinds it ends.
     ends: u8,
     section: bool,
-    regex: Regex,
 }
 
 /// The compiled trigger set.
 pub struct ContextRules {
-    set: RegexSet,
+    set: PatternSet,
     triggers: Vec<Trigger>,
 }
 
@@ -148,9 +148,8 @@ const LIST_ITEM_WORDS: usize = 4;
 const LIST_ITEM_CHARS: usize = 60;
 
 /// The last item of a list, up to its conjunction ("lung or", " nodal and"), in any letter case.
-static LIST_CONJUNCTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:[^,;:.!?()]{1,60}\s)?(?:or|nor|and|and/or)\b").unwrap()
-});
+static LIST_CONJUNCTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(?:[^,;:.!?()]{1,60}\s)?(?:or|nor|and|and/or)\b").unwrap());
 
 /// Every comma of `text` with whether a list runs on from it: items of a few words, then a
 /// conjunction ("bone, lung or nodal", "fever associated with chill, temperature above 101 F,
@@ -184,6 +183,7 @@ impl ContextRules {
         let mut faults = Faults::default();
         let mut triggers = Vec::new();
         let mut patterns = Vec::new();
+        let mut located = Vec::new();
         for (file, span, t) in raw {
             let at = |msg: String| file.fault(span, format!("trigger `{}`: {msg}", t.id));
             let direction = match (t.kind, t.direction) {
@@ -222,54 +222,49 @@ impl ContextRules {
                     "only a forward trigger of a scoped kind can be a `section`".into(),
                 ));
             }
-            if t.must_match.is_empty() || t.no_match.is_empty() {
-                faults.push(at(
-                    "needs examples that must match and examples that must not".into(),
-                ));
-            }
-            let regex = match compile(&t.regex) {
-                Ok(r) => r,
-                Err(e) => {
-                    faults.push(at(e));
-                    continue;
-                }
+            let checked = check_pattern(&t.regex);
+            let problems: Vec<String> = examples_present(&t.must_match, &t.no_match)
+                .into_iter()
+                .chain(checked.as_ref().err().cloned())
+                .collect();
+            let Ok(checked) = checked else {
+                problems.into_iter().for_each(|p| faults.push(at(p)));
+                continue;
             };
-            for problem in check_examples(&regex, &t.must_match, &t.no_match) {
-                faults.push(at(problem));
+            if !problems.is_empty() {
+                problems.into_iter().for_each(|p| faults.push(at(p)));
+                continue;
             }
-            patterns.push(t.regex.clone());
+            patterns.push(checked);
+            located.push((file, span, t));
             triggers.push(Trigger {
                 kind: t.kind,
                 direction,
                 scope: t.scope.unwrap_or(usize::MAX),
                 ends,
                 section: t.section,
-                regex,
             });
         }
-        let set = RegexSetBuilder::new(&patterns)
-            .case_insensitive(true)
-            .size_limit(16 << 20)
-            .build()
-            .map_err(|e| Fault {
-                file: "intents".into(),
-                line: 0,
-                message: format!("the trigger set does not compile: {e}"),
-            });
-        match set {
-            Ok(set) => faults.into_result(ContextRules { set, triggers }),
-            Err(f) => {
-                faults.push(f);
-                Err(faults)
+        let examples: Vec<_> = located
+            .iter()
+            .map(|(_, _, t)| (&t.must_match[..], &t.no_match[..]))
+            .collect();
+        let set = PatternSet::with_examples(patterns, &examples, |i, m| {
+            if let Some(&(file, span, t)) = located.get(i.unwrap_or(0)) {
+                faults.push(file.fault(span, format!("trigger `{}`: {m}", t.id)));
             }
+        });
+        match set {
+            Some(set) => faults.into_result(ContextRules { set, triggers }),
+            None => Err(faults),
         }
     }
 
     /// The trigger hits in `text`: leftmost-longest, pseudo-triggers masking what they cover.
-    fn hits(&self, text: &str) -> Vec<Hit> {
+    fn hits(&self, folded: &Folded) -> Vec<Hit> {
         let mut all: Vec<Hit> = Vec::new();
-        for i in self.set.matches(text).iter() {
-            for m in self.triggers[i].regex.find_iter(text) {
+        for i in self.set.matches(folded).into_iter() {
+            for m in self.set.regex(i).find_iter(folded.as_str()) {
                 if m.start() < m.end() {
                     all.push(Hit {
                         start: m.start(),
@@ -291,34 +286,34 @@ impl ContextRules {
     }
 
     /// The assertion of each mention span in `text`, in the order given.
-    pub fn assess(&self, text: &str, mentions: &[Range<usize>]) -> Vec<Assertion> {
+    ///
+    /// Linear in the text: triggers, terminators, commas and words are indexed once (prefix
+    /// counts), and each mention weighs only the triggers of its own sentence — at most
+    /// [`NEAREST`] on each side — each in constant time.
+    pub fn assess(&self, text: &Folded, mentions: &[Range<usize>]) -> Vec<Assertion> {
+        let covers = Covers::new(mentions);
+        let mut hits = self.hits(text);
         // A trigger inside a mention's span is part of the mention ("dotatate negative"), and a
         // pseudo-trigger has done its work once it has masked what it covers.
-        let inside = |h: &Hit| {
-            mentions
-                .iter()
-                .any(|m| m.start <= h.start && h.end <= m.end)
-        };
-        let mut hits = self.hits(text);
-        hits.retain(|h| self.triggers[h.trigger].kind != TriggerKind::Pseudo && !inside(h));
-        // Each comma outside the mentions is judged once (does a list run on from it?), not
-        // once per trigger and mention, so long texts stay linear.
-        let mut commas = list_commas(text);
-        commas.retain(|&(at, _)| !mentions.iter().any(|m| m.start < at && at < m.end));
-        let scan = Scan { text, hits, commas };
+        hits.retain(|h| {
+            self.triggers[h.trigger].kind != TriggerKind::Pseudo && !covers.holds(h.start, h.end)
+        });
+        let mut commas = list_commas(text.as_str());
+        commas.retain(|&(at, _)| !covers.holds_inside(at));
+        let scan = Scan::new(self, text.as_str(), hits, commas);
         mentions.iter().map(|m| self.assess_one(&scan, m)).collect()
     }
 
     fn assess_one(&self, scan: &Scan, mention: &Range<usize>) -> Assertion {
         let mut a = Assertion::default();
-        for h in &scan.hits {
+        for h in scan.candidates(mention) {
             let t = &self.triggers[h.trigger];
             let forward = matches!(t.direction, Direction::Forward | Direction::Both);
             let backward = matches!(t.direction, Direction::Backward | Direction::Both);
             let in_scope = if h.end <= mention.start && forward {
-                self.clear_between(scan, h.end..mention.start, t, false)
+                scan.clear_between(h.end..mention.start, t, false)
             } else if h.start >= mention.end && backward {
-                self.clear_between(scan, mention.end..h.start, t, true)
+                scan.clear_between(mention.end..h.start, t, true)
             } else {
                 false
             };
@@ -336,6 +331,159 @@ impl ContextRules {
         }
         a
     }
+}
+
+/// The most triggers on each side of a mention that it weighs. A sentence holds far fewer; the
+/// bound keeps hostile text (thousands of triggers in one sentence) linear.
+const NEAREST: usize = 64;
+
+/// The scoped kinds, in the order of their `TriggerKind::bit`.
+const KINDS: usize = 5;
+
+/// Which spans the mentions cover, answered by binary search.
+struct Covers {
+    /// Mention starts, sorted, with the furthest end of any mention starting at or before each.
+    starts: Vec<usize>,
+    reach: Vec<usize>,
+}
+
+impl Covers {
+    fn new(mentions: &[Range<usize>]) -> Covers {
+        let mut sorted: Vec<_> = mentions.iter().map(|m| (m.start, m.end)).collect();
+        sorted.sort_unstable();
+        let mut furthest = 0;
+        let reach = sorted
+            .iter()
+            .map(|&(_, end)| {
+                furthest = furthest.max(end);
+                furthest
+            })
+            .collect();
+        Covers {
+            starts: sorted.into_iter().map(|(start, _)| start).collect(),
+            reach,
+        }
+    }
+
+    /// Whether some mention holds all of `start..end`.
+    fn holds(&self, start: usize, end: usize) -> bool {
+        let i = self.starts.partition_point(|&s| s <= start);
+        i > 0 && self.reach[i - 1] >= end
+    }
+
+    /// Whether `at` lies strictly inside some mention.
+    fn holds_inside(&self, at: usize) -> bool {
+        let i = self.starts.partition_point(|&s| s < at);
+        i > 0 && self.reach[i - 1] > at
+    }
+}
+
+/// One text as every scope check in it sees it, indexed so that each check is constant time.
+struct Scan<'t> {
+    text: &'t str,
+    /// Triggers and terminators, in text order, none inside a mention.
+    hits: Vec<Hit>,
+    /// `ends[k][kind]`: terminators among `hits[..k]` that end `kind`.
+    ends: Vec<[u32; KINDS]>,
+    /// Indices into `hits` of the terminators that end every kind (sentence ends).
+    stops: Vec<usize>,
+    /// The commas outside every mention, in text order, each with whether a list runs on from it.
+    commas: Vec<(usize, bool)>,
+    /// `blocking[k]`: commas among `commas[..k]` that end a clause.
+    blocking: Vec<u32>,
+    /// `long_items[k]`: items among those after `commas[..k]` longer than a list item.
+    long_items: Vec<u32>,
+    /// `word_starts[i]`: words starting in `text[..i]`.
+    word_starts: Vec<u32>,
+}
+
+impl<'t> Scan<'t> {
+    fn new(
+        rules: &ContextRules,
+        text: &'t str,
+        hits: Vec<Hit>,
+        commas: Vec<(usize, bool)>,
+    ) -> Scan<'t> {
+        let mut ends = Vec::with_capacity(hits.len() + 1);
+        let mut stops = Vec::new();
+        let mut counts = [0u32; KINDS];
+        ends.push(counts);
+        for (i, h) in hits.iter().enumerate() {
+            let t = &rules.triggers[h.trigger];
+            if t.kind == TriggerKind::Terminator {
+                for (k, count) in counts.iter_mut().enumerate() {
+                    *count += u32::from(t.ends & (1 << k) != 0);
+                }
+                if t.ends == u8::MAX {
+                    stops.push(i);
+                }
+            }
+            ends.push(counts);
+        }
+        let bytes = text.as_bytes();
+        let is_word = |i: usize| bytes[i].is_ascii_alphanumeric() || bytes[i] >= 0x80;
+        let mut word_starts = Vec::with_capacity(bytes.len() + 1);
+        let mut n = 0u32;
+        word_starts.push(0);
+        for i in 0..bytes.len() {
+            n += u32::from(is_word(i) && (i == 0 || !is_word(i - 1)));
+            word_starts.push(n);
+        }
+        let mut scan = Scan {
+            text,
+            hits,
+            ends,
+            stops,
+            commas,
+            blocking: Vec::new(),
+            long_items: Vec::new(),
+            word_starts,
+        };
+        let (mut blocking, mut long) = (0u32, 0u32);
+        scan.blocking.push(0);
+        scan.long_items.push(0);
+        for k in 0..scan.commas.len() {
+            let (at, runs_on) = scan.commas[k];
+            blocking += u32::from(!runs_on);
+            let item_end = scan.commas.get(k + 1).map_or(text.len(), |c| c.0);
+            long += u32::from(scan.words(at + 1..item_end) > LIST_ITEM_WORDS);
+            scan.blocking.push(blocking);
+            scan.long_items.push(long);
+        }
+        scan
+    }
+
+    /// The words in `text[range]`, a word cut at the start counting as one.
+    fn words(&self, range: Range<usize>) -> usize {
+        if range.start >= range.end {
+            return 0;
+        }
+        let bytes = self.text.as_bytes();
+        let is_word = |i: usize| bytes[i].is_ascii_alphanumeric() || bytes[i] >= 0x80;
+        let cut = range.start > 0 && is_word(range.start) && is_word(range.start - 1);
+        (self.word_starts[range.end] - self.word_starts[range.start]) as usize + usize::from(cut)
+    }
+
+    /// The triggers a mention weighs: those of its sentence, at most [`NEAREST`] on each side.
+    fn candidates(&self, mention: &Range<usize>) -> &[Hit] {
+        let before = self.hits.partition_point(|h| h.start < mention.start);
+        let after = self.hits.partition_point(|h| h.start < mention.end);
+        let stop_before = self.stops.partition_point(|&i| i < before);
+        let lo = if stop_before > 0 {
+            self.stops[stop_before - 1] + 1
+        } else {
+            0
+        };
+        let stop_after = self.stops.partition_point(|&i| i < after);
+        let hi = self
+            .stops
+            .get(stop_after)
+            .copied()
+            .unwrap_or(self.hits.len());
+        let lo = lo.max(before.saturating_sub(NEAREST));
+        let hi = hi.min(after + NEAREST).max(lo);
+        &self.hits[lo..hi]
+    }
 
     /// Whether the scope of `trigger` may run across `text[gap]`: no terminator of its kind
     /// there, no comma that ends a clause, and at most `scope` words. `backward` = the trigger
@@ -346,72 +494,43 @@ impl ContextRules {
     /// negates the last item as well as the first. A backward trigger may follow its mention
     /// after a comma ("bowel obstruction, resolved"), and a section heading's scope runs on
     /// past every comma.
-    fn clear_between(
-        &self,
-        scan: &Scan,
-        gap: Range<usize>,
-        trigger: &Trigger,
-        backward: bool,
-    ) -> bool {
-        let bit = trigger.kind.bit();
-        let first_hit = scan.hits.partition_point(|h| h.start < gap.start);
-        let terminated = scan.hits[first_hit..]
-            .iter()
-            .take_while(|h| h.start < gap.end)
-            .any(|h| {
-                let t = &self.triggers[h.trigger];
-                h.end <= gap.end && t.kind == TriggerKind::Terminator && t.ends & bit != 0
-            });
-        if terminated {
-            return false;
+    fn clear_between(&self, gap: Range<usize>, trigger: &Trigger, backward: bool) -> bool {
+        let first_hit = self.hits.partition_point(|h| h.start < gap.start);
+        let mut last_hit = self.hits.partition_point(|h| h.start < gap.end);
+        if last_hit > first_hit && self.hits[last_hit - 1].end > gap.end {
+            last_hit -= 1;
         }
-        let between = &scan.text[gap.clone()];
-        // The list commas in the gap, first and last, relative to `between`.
-        let mut list: Option<(usize, usize)> = None;
-        let first_comma = scan.commas.partition_point(|&(at, _)| at < gap.start);
-        for &(at, runs_on) in scan.commas[first_comma..]
-            .iter()
-            .take_while(|&&(at, _)| at < gap.end)
-        {
-            let i = at - gap.start;
-            let appended = backward && between[i + 1..].trim().is_empty();
-            if !trigger.section && !appended && !runs_on {
+        if let Some(kind) = (0..KINDS).find(|k| trigger.kind.bit() == 1 << k) {
+            if self.ends[last_hit][kind] > self.ends[first_hit.min(last_hit)][kind] {
                 return false;
             }
-            list = Some(list.map_or((i, i), |(first, _)| (first, i)));
+        }
+        let first_comma = self.commas.partition_point(|&(at, _)| at < gap.start);
+        let last_comma = self.commas.partition_point(|&(at, _)| at < gap.end);
+        let list = (first_comma < last_comma).then(|| (first_comma, last_comma - 1));
+        if let Some((first, last)) = list {
+            let mut blocking = self.blocking[last + 1] - self.blocking[first];
+            let (at, runs_on) = self.commas[last];
+            let appended = backward && self.text[at + 1..gap.end].trim().is_empty();
+            if appended && !runs_on {
+                blocking -= 1;
+            }
+            if !trigger.section && blocking > 0 {
+                return false;
+            }
         }
         if trigger.scope == usize::MAX {
             return true;
         }
         let count = match list {
-            Some((first, last)) => {
-                let items = between.get(first + 1..last).unwrap_or_default();
-                if items.split(',').all(|item| words(item) <= LIST_ITEM_WORDS) {
-                    words(&between[..first]) + words(&between[last + 1..])
-                } else {
-                    words(between)
-                }
+            Some((first, last)) if self.long_items[last] == self.long_items[first] => {
+                let (first_at, last_at) = (self.commas[first].0, self.commas[last].0);
+                self.words(gap.start..first_at) + self.words(last_at + 1..gap.end)
             }
-            None => words(between),
+            _ => self.words(gap),
         };
         count <= trigger.scope
     }
-}
-
-/// One text as every scope check in it sees it.
-struct Scan<'t> {
-    text: &'t str,
-    /// Triggers and terminators, in text order, none inside a mention.
-    hits: Vec<Hit>,
-    /// The commas outside every mention, in text order, each with whether a list runs on from it.
-    commas: Vec<(usize, bool)>,
-}
-
-/// The number of words in `text`.
-fn words(text: &str) -> usize {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .count()
 }
 
 #[cfg(test)]
@@ -489,7 +608,10 @@ mod tests {
 
     fn assess(text: &str, concept: &str) -> Assertion {
         let start = text.find(concept).unwrap();
-        rules().assess(text, std::slice::from_ref(&(start..start + concept.len())))[0]
+        rules().assess(
+            &Folded::new(text),
+            std::slice::from_ref(&(start..start + concept.len())),
+        )[0]
     }
 
     #[test]
@@ -522,7 +644,7 @@ mod tests {
     fn a_trigger_inside_the_mention_is_a_value() {
         let text = "no ascites";
         let r = rules();
-        assert!(!r.assess(text, std::slice::from_ref(&(0..text.len())))[0].negated);
+        assert!(!r.assess(&Folded::new(text), std::slice::from_ref(&(0..text.len())))[0].negated);
     }
 
     #[test]
@@ -590,7 +712,7 @@ mod tests {
                 start..start + c.len()
             })
             .collect();
-        lexicon().assess(text, &spans)
+        lexicon().assess(&Folded::new(text), &spans)
     }
 
     #[test]

@@ -14,9 +14,9 @@
 use super::assertion::Assertion;
 use super::intents::{entry_fault, Located};
 use super::numbers;
+use super::patterns::{check_pattern, Checked, Folded, PatternSet};
 use crate::case::{CaseFeatures, Certainty, FeatureId, Finding, Kind, Value};
-use crate::load::{check_examples, compile, examples_present, Faults};
-use regex::{Regex, RegexSet, RegexSetBuilder};
+use crate::load::{examples_present, Faults};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -95,7 +95,8 @@ enum Source {
 
 struct FeaturePattern {
     feature: FeatureId,
-    regex: Regex,
+    /// Whether the pattern has capture groups, so matching needs the slower capturing engine.
+    captures: bool,
     source: Source,
     negated: Option<Value>,
     also: Vec<(FeatureId, Value)>,
@@ -125,7 +126,7 @@ pub struct Mention {
 
 /// The compiled feature patterns and thresholds.
 pub struct FeaturePatterns {
-    set: RegexSet,
+    set: PatternSet,
     patterns: Vec<FeaturePattern>,
     thresholds: Vec<Threshold>,
 }
@@ -161,14 +162,38 @@ impl FeaturePatterns {
         let mut faults = Faults::default();
         let mut patterns = Vec::new();
         let mut sources = Vec::new();
+        let mut located = Vec::new();
         for (file, span, r) in raw {
-            let fault = |msg: String| entry_fault(file, span, "feature pattern", &r.id, msg);
             match compile_one(r) {
-                Ok(p) => {
-                    sources.push(r.regex.clone());
+                Ok((p, checked)) => {
+                    sources.push(checked);
                     patterns.push(p);
+                    located.push((file, span, r));
                 }
-                Err(msgs) => msgs.into_iter().for_each(|m| faults.push(fault(m))),
+                Err(msgs) => msgs.into_iter().for_each(|m| {
+                    faults.push(entry_fault(file, span, "feature pattern", &r.id, m))
+                }),
+            }
+        }
+        let examples: Vec<_> = located
+            .iter()
+            .map(|(_, _, r)| (&r.must_match[..], &r.no_match[..]))
+            .collect();
+        let set = PatternSet::with_examples(sources, &examples, |i, m| match i {
+            Some(i) => {
+                let (file, span, r) = located[i];
+                faults.push(entry_fault(file, span, "feature pattern", &r.id, m));
+            }
+            None => {
+                if let Some((file, span, _)) = raw.first() {
+                    faults.push(file.fault(span, format!("feature patterns: {m}")));
+                }
+            }
+        });
+        let Some(set) = set else { return Err(faults) };
+        for (i, (file, span, r)) in located.into_iter().enumerate() {
+            for m in parse_faults(&set, i, &patterns[i], r) {
+                faults.push(entry_fault(file, span, "feature pattern", &r.id, m));
             }
         }
         let mut compiled_thresholds = Vec::new();
@@ -192,34 +217,36 @@ impl FeaturePatterns {
                 }),
             }
         }
-        let set = RegexSetBuilder::new(&sources)
-            .case_insensitive(true)
-            .size_limit(32 << 20)
-            .build();
-        match set {
-            Ok(set) => faults.into_result(FeaturePatterns {
-                set,
-                patterns,
-                thresholds: compiled_thresholds,
-            }),
-            Err(e) => {
-                if let Some((file, span, _)) = raw.first() {
-                    faults.push(file.fault(
-                        span,
-                        format!("the feature pattern set does not compile: {e}"),
-                    ));
-                }
-                Err(faults)
-            }
-        }
+        faults.into_result(FeaturePatterns {
+            set,
+            patterns,
+            thresholds: compiled_thresholds,
+        })
     }
 
     /// Every mention in `text`, in order of position.
-    pub fn mentions(&self, text: &str) -> Vec<Mention> {
+    pub fn mentions(&self, folded: &Folded) -> Vec<Mention> {
         let mut out = Vec::new();
-        for i in self.set.matches(text).iter() {
+        let text = folded.as_str();
+        for i in self.set.matches(folded).into_iter() {
             let p = &self.patterns[i];
-            for caps in p.regex.captures_iter(text) {
+            let regex = self.set.regex(i);
+            if !p.captures {
+                if let Source::Fixed(value) = &p.source {
+                    for m in regex.find_iter(text).filter(|m| !m.is_empty()) {
+                        out.push(Mention {
+                            pattern: i,
+                            feature: p.feature,
+                            span: m.range(),
+                            value: value.clone(),
+                            received: false,
+                            course: false,
+                        });
+                    }
+                    continue;
+                }
+            }
+            for caps in regex.captures_iter(text) {
                 let whole = caps.get(0).expect("group 0 always matches");
                 if whole.is_empty() {
                     continue;
@@ -353,7 +380,8 @@ impl FeaturePatterns {
     }
 }
 
-fn compile_one(r: &RawFeature) -> Result<FeaturePattern, Vec<String>> {
+/// Checks an entry's fields and pattern syntax; examples are checked once the set is built.
+fn compile_one(r: &RawFeature) -> Result<(FeaturePattern, Checked), Vec<String>> {
     let mut problems = Vec::new();
     let feature = FeatureId::from_name(&r.feature);
     if feature.is_none() {
@@ -363,8 +391,8 @@ fn compile_one(r: &RawFeature) -> Result<FeaturePattern, Vec<String>> {
         problems.push("needs a rationale".into());
     }
     problems.extend(examples_present(&r.must_match, &r.no_match));
-    let regex = compile(&r.regex).map_err(|e| problems.push(e)).ok();
-    let (Some(feature), Some(regex)) = (feature, regex) else {
+    let checked = check_pattern(&r.regex).map_err(|e| problems.push(e)).ok();
+    let (Some(feature), Some(checked)) = (feature, checked) else {
         return Err(problems);
     };
     let source = match (&r.value, r.parse) {
@@ -373,13 +401,12 @@ fn compile_one(r: &RawFeature) -> Result<FeaturePattern, Vec<String>> {
             .map_err(|e| problems.push(e))
             .ok(),
         (None, Some(parse)) => {
-            let numeric = matches!(feature.kind(), Kind::Integer | Kind::Number);
-            if !numeric {
+            if !matches!(feature.kind(), Kind::Integer | Kind::Number) {
                 problems.push(format!(
                     "`parse` needs a numeric feature; `{feature}` is not"
                 ));
             }
-            if !regex.capture_names().any(|n| n == Some("n")) {
+            if !checked.names.iter().any(|n| n == "n") {
                 problems.push("`parse` needs a capture group named `n`".into());
             }
             Some(Source::Parsed(parse, r.scale.unwrap_or(1.0)))
@@ -397,30 +424,42 @@ fn compile_one(r: &RawFeature) -> Result<FeaturePattern, Vec<String>> {
     let also = resolve_values(&r.also)
         .map_err(|e| problems.push(e))
         .unwrap_or_default();
-    problems.extend(check_examples(&regex, &r.must_match, &r.no_match));
     if r.scale.is_some() && r.parse.is_none() {
         problems.push("`scale` needs `parse`".into());
     }
-    if let Some(Source::Parsed(parse, scale)) = &source {
+    match source {
+        Some(source) if problems.is_empty() => Ok((
+            FeaturePattern {
+                feature,
+                captures: !checked.names.is_empty(),
+                source,
+                negated,
+                also,
+                history: r.history,
+            },
+            checked,
+        )),
+        _ => Err(problems),
+    }
+}
+
+/// A parsed pattern's examples must give a number where they match.
+fn parse_faults(set: &PatternSet, i: usize, p: &FeaturePattern, r: &RawFeature) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Source::Parsed(parse, scale) = &p.source {
+        let regex = set.regex(i);
         for example in &r.must_match {
-            let parsed = regex
-                .captures(example)
-                .and_then(|c| c.name("n"))
-                .and_then(|n| parse_value(*parse, *scale, feature, n.as_str()));
-            if regex.is_match(example) && parsed.is_none() {
+            let folded = Folded::new(example);
+            let Some(caps) = regex.captures(folded.as_str()) else {
+                continue;
+            };
+            let parsed = caps
+                .name("n")
+                .and_then(|n| parse_value(*parse, *scale, p.feature, n.as_str()));
+            if parsed.is_none() {
                 problems.push(format!("example {example:?} matches but gives no number"));
             }
         }
     }
-    match source {
-        Some(source) if problems.is_empty() => Ok(FeaturePattern {
-            feature,
-            regex,
-            source,
-            negated,
-            also,
-            history: r.history,
-        }),
-        _ => Err(problems),
-    }
+    problems
 }

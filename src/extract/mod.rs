@@ -17,11 +17,13 @@ pub mod assertion;
 pub mod features;
 pub mod intents;
 pub mod numbers;
+pub mod patterns;
 pub mod questions;
 
 use crate::case::{CaseFeatures, FeatureId, Finding, Value};
 use crate::load::Faults;
 use crate::question::Question;
+use patterns::Folded;
 use std::path::Path;
 
 /// What one message says: the question and the case features.
@@ -49,13 +51,14 @@ impl Extractor {
 
     /// Extracts the question and the case features of `text`.
     pub fn extract(&self, text: &str) -> Extraction {
+        let folded = Folded::new(text);
         let features = &self.intents.features;
-        let mentions = features.mentions(text);
+        let mentions = features.mentions(&folded);
         let spans: Vec<_> = mentions.iter().map(|m| m.span.clone()).collect();
-        let assertions = self.intents.context.assess(text, &spans);
+        let assertions = self.intents.context.assess(&folded, &spans);
         let (mut case, received) = features.apply(text, &mentions, &assertions);
         derive_grade(&mut case);
-        let question = self.intents.questions.question(text, &received);
+        let question = self.intents.questions.question(&folded, &received);
         Extraction {
             question,
             features: case,

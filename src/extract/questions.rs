@@ -6,9 +6,9 @@
 //! `radioembolization`), so "bland vs Y90?" is a comparison of two named options.
 
 use super::intents::{entry_fault, Located};
-use crate::load::{check_examples, compile, examples_present, Faults};
+use super::patterns::{check_pattern, Folded, PatternSet};
+use crate::load::{examples_present, Faults};
 use crate::question::{Intent, OptionId, Question};
-use regex::{Regex, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
 use std::ops::Range;
 
@@ -38,17 +38,10 @@ pub struct RawOption {
 
 /// The compiled question and option patterns.
 pub struct QuestionPatterns {
-    intent_set: RegexSet,
+    intent_set: PatternSet,
     intents: Vec<Intent>,
-    option_set: RegexSet,
-    options: Vec<(OptionId, Regex)>,
-}
-
-fn build_set(patterns: &[String]) -> Result<RegexSet, regex::Error> {
-    RegexSetBuilder::new(patterns)
-        .case_insensitive(true)
-        .size_limit(16 << 20)
-        .build()
+    option_set: PatternSet,
+    options: Vec<OptionId>,
 }
 
 impl QuestionPatterns {
@@ -58,7 +51,7 @@ impl QuestionPatterns {
     ) -> Result<QuestionPatterns, Faults> {
         let mut faults = Faults::default();
         let mut intents = Vec::new();
-        let mut intent_sources = Vec::new();
+        let mut kept_questions = Vec::new();
         for (file, span, q) in questions {
             let mut problems = Vec::new();
             let intent = Intent::from_name(&q.intent);
@@ -74,22 +67,19 @@ impl QuestionPatterns {
                 problems.push("needs a rationale".into());
             }
             problems.extend(examples_present(&q.must_match, &q.no_match));
-            match compile(&q.regex) {
-                Ok(re) => problems.extend(check_examples(&re, &q.must_match, &q.no_match)),
-                Err(e) => problems.push(e),
-            }
-            match intent {
-                Some(intent) if problems.is_empty() => {
+            let checked = check_pattern(&q.regex).map_err(|e| problems.push(e)).ok();
+            match (intent, checked) {
+                (Some(intent), Some(checked)) if problems.is_empty() => {
                     intents.push(intent);
-                    intent_sources.push(q.regex.clone());
+                    kept_questions.push((file, span, q, checked));
                 }
                 _ => problems.into_iter().for_each(|p| {
                     faults.push(entry_fault(file, span, "question pattern", &q.id, p))
                 }),
             }
         }
-        let mut compiled_options = Vec::new();
-        let mut option_sources = Vec::new();
+        let mut ids = Vec::new();
+        let mut kept_options = Vec::new();
         for (file, span, o) in options {
             let mut problems = Vec::new();
             let id = OptionId::from_name(&o.option);
@@ -97,58 +87,73 @@ impl QuestionPatterns {
                 problems.push("unknown option id; see CONTRACT.md §3".to_string());
             }
             problems.extend(examples_present(&o.must_match, &o.no_match));
-            let re = compile(&o.regex).map_err(|e| problems.push(e)).ok();
-            if let Some(re) = &re {
-                problems.extend(check_examples(re, &o.must_match, &o.no_match));
-            }
-            match (id, re) {
-                (Some(id), Some(re)) if problems.is_empty() => {
-                    option_sources.push(o.regex.clone());
-                    compiled_options.push((id, re));
+            let checked = check_pattern(&o.regex).map_err(|e| problems.push(e)).ok();
+            match (id, checked) {
+                (Some(id), Some(checked)) if problems.is_empty() => {
+                    ids.push(id);
+                    kept_options.push((file, span, o, checked));
                 }
                 _ => problems.into_iter().for_each(|p| {
                     faults.push(entry_fault(file, span, "option pattern", &o.option, p))
                 }),
             }
         }
-        let sets = build_set(&intent_sources).and_then(|i| Ok((i, build_set(&option_sources)?)));
-        match sets {
-            Ok((intent_set, option_set)) => faults.into_result(QuestionPatterns {
+        let intent_set = {
+            let sources = kept_questions
+                .iter()
+                .map(|(_, _, _, c)| c.clone())
+                .collect();
+            let examples: Vec<_> = kept_questions
+                .iter()
+                .map(|(_, _, q, _)| (&q.must_match[..], &q.no_match[..]))
+                .collect();
+            PatternSet::with_examples(sources, &examples, |i, m| {
+                let (file, span, q, _) = &kept_questions[i.unwrap_or(0)];
+                faults.push(entry_fault(file, span, "question pattern", &q.id, m));
+            })
+        };
+        let option_set = {
+            let sources = kept_options.iter().map(|(_, _, _, c)| c.clone()).collect();
+            let examples: Vec<_> = kept_options
+                .iter()
+                .map(|(_, _, o, _)| (&o.must_match[..], &o.no_match[..]))
+                .collect();
+            PatternSet::with_examples(sources, &examples, |i, m| {
+                let (file, span, o, _) = &kept_options[i.unwrap_or(0)];
+                faults.push(entry_fault(file, span, "option pattern", &o.option, m));
+            })
+        };
+        match (intent_set, option_set) {
+            (Some(intent_set), Some(option_set)) => faults.into_result(QuestionPatterns {
                 intent_set,
                 intents,
                 option_set,
-                options: compiled_options,
+                options: ids,
             }),
-            Err(e) => {
-                if let Some((file, span, _)) = questions.first() {
-                    faults.push(file.fault(
-                        span,
-                        format!("the question pattern set does not compile: {e}"),
-                    ));
-                }
-                Err(faults)
-            }
+            _ => Err(faults),
         }
     }
 
     /// The question `text` asks. Options named inside `received` spans (treatments already
     /// given: "s/p RFA", "progressing on octreotide") are history, not part of the question.
-    pub fn question(&self, text: &str, received: &[Range<usize>]) -> Question {
+    pub fn question(&self, folded: &Folded, received: &[Range<usize>]) -> Question {
+        let text = folded.as_str();
         let intent = self
             .intent_set
-            .matches(text)
-            .iter()
+            .matches(folded)
+            .into_iter()
             .next()
             .map_or(Intent::Options, |i| self.intents[i]);
         let mut named: Vec<(usize, OptionId)> = self
             .option_set
-            .matches(text)
-            .iter()
+            .matches(folded)
+            .into_iter()
             .filter_map(|i| {
-                let (id, re) = &self.options[i];
-                re.find_iter(text)
+                self.option_set
+                    .regex(i)
+                    .find_iter(text)
                     .find(|m| !within(received, m.range()))
-                    .map(|m| (m.start(), *id))
+                    .map(|m| (m.start(), self.options[i]))
             })
             .collect();
         named.sort();
