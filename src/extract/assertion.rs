@@ -263,17 +263,13 @@ impl ContextRules {
     /// The trigger hits in `text`: leftmost-longest, pseudo-triggers masking what they cover.
     fn hits(&self, folded: &Folded) -> Vec<Hit> {
         let mut all: Vec<Hit> = Vec::new();
-        for i in self.set.matches(folded).into_iter() {
-            for m in self.set.regex(i).find_iter(folded.as_str()) {
-                if m.start() < m.end() {
-                    all.push(Hit {
-                        start: m.start(),
-                        end: m.end(),
-                        trigger: i,
-                    });
-                }
-            }
-        }
+        self.set.for_each_match(folded, |trigger, span, _| {
+            all.push(Hit {
+                start: span.start,
+                end: span.end,
+                trigger,
+            })
+        });
         all.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
         let mut kept: Vec<Hit> = Vec::with_capacity(all.len());
         for h in all {

@@ -95,8 +95,6 @@ enum Source {
 
 struct FeaturePattern {
     feature: FeatureId,
-    /// Whether the pattern has capture groups, so matching needs the slower capturing engine.
-    captures: bool,
     source: Source,
     negated: Option<Value>,
     also: Vec<(FeatureId, Value)>,
@@ -227,50 +225,25 @@ impl FeaturePatterns {
     /// Every mention in `text`, in order of position.
     pub fn mentions(&self, folded: &Folded) -> Vec<Mention> {
         let mut out = Vec::new();
-        let text = folded.as_str();
-        for i in self.set.matches(folded).into_iter() {
+        self.set.for_each_match(folded, |i, span, groups| {
             let p = &self.patterns[i];
-            let regex = self.set.regex(i);
-            if !p.captures {
-                if let Source::Fixed(value) = &p.source {
-                    for m in regex.find_iter(text).filter(|m| !m.is_empty()) {
-                        out.push(Mention {
-                            pattern: i,
-                            feature: p.feature,
-                            span: m.range(),
-                            value: value.clone(),
-                            received: false,
-                            course: false,
-                        });
-                    }
-                    continue;
-                }
+            let value = match p.source {
+                Source::Fixed(ref v) => Some(v.clone()),
+                Source::Parsed(parse, scale) => groups
+                    .name("n")
+                    .and_then(|n| parse_value(parse, scale, p.feature, n)),
+            };
+            if let Some(value) = value {
+                out.push(Mention {
+                    pattern: i,
+                    feature: p.feature,
+                    span,
+                    value,
+                    received: groups.name("received").is_some(),
+                    course: groups.name("course").is_some(),
+                });
             }
-            for caps in regex.captures_iter(text) {
-                let whole = caps.get(0).expect("group 0 always matches");
-                if whole.is_empty() {
-                    continue;
-                }
-                let value = match &p.source {
-                    Source::Fixed(v) => Some(v.clone()),
-                    Source::Parsed(parse, scale) => caps
-                        .name("n")
-                        .and_then(|n| parse_value(*parse, *scale, p.feature, n.as_str())),
-                };
-                if let Some(value) = value {
-                    let received = caps.name("received").is_some();
-                    let course = caps.name("course").is_some();
-                    out.push(Mention {
-                        pattern: i,
-                        feature: p.feature,
-                        span: whole.range(),
-                        value,
-                        received,
-                        course,
-                    });
-                }
-            }
-        }
+        });
         // Within a feature the longest mention wins: "non-resectable" is not also "resectable".
         out.sort_by_key(|m| (m.span.start, std::cmp::Reverse(m.span.end), m.pattern));
         let mut reach = [0usize; FeatureId::ALL.len()];
@@ -431,7 +404,6 @@ fn compile_one(r: &RawFeature) -> Result<(FeaturePattern, Checked), Vec<String>>
         Some(source) if problems.is_empty() => Ok((
             FeaturePattern {
                 feature,
-                captures: !checked.names.is_empty(),
                 source,
                 negated,
                 also,
@@ -447,16 +419,18 @@ fn compile_one(r: &RawFeature) -> Result<(FeaturePattern, Checked), Vec<String>>
 fn parse_faults(set: &PatternSet, i: usize, p: &FeaturePattern, r: &RawFeature) -> Vec<String> {
     let mut problems = Vec::new();
     if let Source::Parsed(parse, scale) = &p.source {
-        let regex = set.regex(i);
         for example in &r.must_match {
             let folded = Folded::new(example);
-            let Some(caps) = regex.captures(folded.as_str()) else {
+            let Some(groups) = set.first_groups(i, folded.as_str()) else {
                 continue;
             };
-            let parsed = caps
-                .name("n")
-                .and_then(|n| parse_value(*parse, *scale, p.feature, n.as_str()));
-            if parsed.is_none() {
+            let n = groups
+                .into_iter()
+                .find(|(name, _)| name == "n")
+                .and_then(|(_, text)| text);
+            if n.and_then(|n| parse_value(*parse, *scale, p.feature, n))
+                .is_none()
+            {
                 problems.push(format!("example {example:?} matches but gives no number"));
             }
         }

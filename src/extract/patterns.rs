@@ -11,13 +11,15 @@
 //! literal prefilters small. Patterns are therefore written in lower case; a pattern with an
 //! upper-case letter is a load fault, since it could never match.
 
-use regex::{Regex, RegexBuilder};
 use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
 use regex_automata::nfa::thompson::pikevm::{Cache as VmCache, PikeVM};
 use regex_automata::nfa::thompson::{self, WhichCaptures, NFA};
+use regex_automata::util::captures::Captures;
 use regex_automata::util::pool::Pool;
-use regex_automata::{Anchored, Input, MatchKind, PatternID};
+use regex_automata::util::prefilter::Prefilter;
+use regex_automata::{meta, Anchored, Input, MatchKind, PatternID};
 use regex_syntax::hir::{Hir, HirKind};
+use std::ops::Range;
 use std::sync::OnceLock;
 
 /// Upper bound on a compiled pattern or set, so no data file can blow up memory or time.
@@ -54,7 +56,11 @@ pub struct PatternSet {
     vm: PikeVM,
     caches: Pool<Caches, MakeCaches>,
     sources: Vec<String>,
-    singles: Vec<OnceLock<Regex>>,
+    /// Whether each pattern has named capture groups.
+    named: Vec<bool>,
+    /// Each pattern's syntax, kept to compile it alone when it first fires.
+    hirs: Vec<Hir>,
+    singles: Vec<OnceLock<meta::Regex>>,
 }
 
 impl std::fmt::Debug for PatternSet {
@@ -84,10 +90,14 @@ impl PatternSet {
             )
             .build_many_from_hir(&hirs)
             .map_err(|e| fail(&e))?;
+        // A prefilter of the patterns' literal prefixes lets the scan jump over text where no
+        // pattern can start, which is most of it.
+        let prefilter = Prefilter::from_hirs_prefix(MatchKind::All, &hirs);
         let dfa = DFA::builder()
             .configure(
                 DFA::config()
                     .match_kind(MatchKind::All)
+                    .prefilter(prefilter)
                     .starts_for_each_pattern(true)
                     // A Unicode `\b` (intents/ rewrites them to ASCII) works on ASCII text; on
                     // other text the lazy DFA stops and the PikeVM answers.
@@ -104,13 +114,17 @@ impl PatternSet {
         let (dfa_for_caches, vm_for_caches) = (dfa.clone(), vm.clone());
         let make: MakeCaches =
             Box::new(move || (dfa_for_caches.create_cache(), vm_for_caches.create_cache()));
-        let sources: Vec<String> = checked.into_iter().map(|c| c.source).collect();
+        let named = checked.iter().map(|c| !c.names.is_empty()).collect();
+        let (sources, hirs): (Vec<String>, Vec<Hir>) =
+            checked.into_iter().map(|c| (c.source, c.hir)).unzip();
         let singles = sources.iter().map(|_| OnceLock::new()).collect();
         Ok(PatternSet {
             dfa,
             vm,
             caches: Pool::new(make),
             sources,
+            named,
+            hirs,
             singles,
         })
     }
@@ -165,6 +179,117 @@ impl PatternSet {
         fired.iter().map(|p| p.as_usize()).collect()
     }
 
+    /// Which patterns match inside `range` of `text` (looking at the text around it for `\b`).
+    fn matches_in(&self, text: &str, range: Range<usize>) -> Vec<usize> {
+        let input = Input::new(text).range(range);
+        let mut fired = regex_automata::PatternSet::new(self.sources.len());
+        let mut caches = self.caches.get();
+        let (dfa_cache, vm_cache) = &mut *caches;
+        if self
+            .dfa
+            .try_which_overlapping_matches(dfa_cache, &input, &mut fired)
+            .is_err()
+        {
+            fired.clear();
+            self.vm
+                .which_overlapping_matches(vm_cache, &input, &mut fired);
+        }
+        fired.iter().map(|p| p.as_usize()).collect()
+    }
+
+    /// Every non-empty match of every pattern in `text`, sentence by sentence, as
+    /// `(pattern, span, captures)`; the captures only for patterns with named groups, since
+    /// asking for them costs a slower engine. Each sentence is scanned once by the set, and each
+    /// pattern that fired there runs over that sentence only: on a long message a pattern scans
+    /// the few sentences where it fires, not the whole text. A pattern therefore never matches
+    /// across a sentence end.
+    pub fn for_each_match(
+        &self,
+        text: &Folded,
+        mut found: impl FnMut(usize, Range<usize>, &Groups),
+    ) {
+        let text = text.as_str();
+        for sentence in sentences(text) {
+            for i in self.matches_in(text, sentence.clone()) {
+                self.each_match(i, text, sentence.clone(), |span, groups| {
+                    found(i, span, groups)
+                });
+            }
+        }
+    }
+
+    /// Every non-empty match of pattern `i` in `input`, with its groups when it has names.
+    fn each_match(
+        &self,
+        i: usize,
+        text: &str,
+        range: Range<usize>,
+        mut found: impl FnMut(Range<usize>, &Groups),
+    ) {
+        let regex = self.regex(i);
+        let mut input = Input::new(text).range(range);
+        let mut caps = if self.named[i] {
+            regex.create_captures()
+        } else {
+            Captures::empty(regex.group_info().clone())
+        };
+        loop {
+            let span = if self.named[i] {
+                regex.search_captures(&input, &mut caps);
+                caps.get_match().map(|m| m.range())
+            } else {
+                regex.search(&input).map(|m| m.range())
+            };
+            let Some(span) = span else { break };
+            if span.is_empty() {
+                if span.end >= input.end() {
+                    break;
+                }
+                input.set_start(next_boundary(text, span.end));
+                continue;
+            }
+            input.set_start(span.end);
+            found(
+                span,
+                &Groups {
+                    text,
+                    caps: self.named[i].then_some(&caps),
+                },
+            );
+        }
+    }
+
+    /// The spans of pattern `i` in `text`, in order.
+    pub fn find_all(&self, i: usize, text: &Folded) -> Vec<Range<usize>> {
+        let mut spans = Vec::new();
+        let text = text.as_str();
+        self.each_match(i, text, 0..text.len(), |span, _| spans.push(span));
+        spans
+    }
+
+    /// The named groups of pattern `i`'s first match in `text`, if it matches.
+    pub fn first_groups<'t>(
+        &self,
+        i: usize,
+        text: &'t str,
+    ) -> Option<Vec<(String, Option<&'t str>)>> {
+        let regex = self.regex(i);
+        let mut caps = regex.create_captures();
+        regex.search_captures(&Input::new(text), &mut caps);
+        caps.get_match()?;
+        let names = regex.group_info().pattern_names(PatternID::ZERO).flatten();
+        Some(
+            names
+                .map(|n| {
+                    (
+                        n.to_string(),
+                        caps.get_group_by_name(n).map(|s| &text[s.range()]),
+                    )
+                })
+                .collect(),
+        )
+    }
+
     /// Whether pattern `i` matches `text` starting exactly at `at`.
     fn matches_at(&self, i: usize, text: &str, at: usize) -> bool {
         let pattern = Anchored::Pattern(PatternID::new_unchecked(i));
@@ -178,12 +303,15 @@ impl PatternSet {
     }
 
     /// Pattern `i` alone, compiled on first use.
-    pub fn regex(&self, i: usize) -> &Regex {
+    fn regex(&self, i: usize) -> &meta::Regex {
         self.singles[i].get_or_init(|| {
-            single(&self.sources[i]).unwrap_or_else(|e| {
-                // Unreachable: the same pattern compiled as part of the set, under the same limits.
-                unreachable!("pattern {i} compiled in its set but not alone: {e}")
-            })
+            meta::Builder::new()
+                .configure(meta::Config::new().nfa_size_limit(Some(SIZE_LIMIT)))
+                .build_from_hir(&self.hirs[i])
+                .unwrap_or_else(|e| {
+                    // Unreachable: the same syntax compiled as part of the set, in a larger NFA.
+                    unreachable!("pattern {i} compiled in its set but not alone: {e}")
+                })
         })
     }
 
@@ -209,11 +337,51 @@ impl PatternSet {
     }
 }
 
-fn single(pattern: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(pattern)
-        .size_limit(SIZE_LIMIT)
-        .dfa_size_limit(SIZE_LIMIT)
-        .build()
+/// The sentences of `text`: it splits after `.`, `;`, `!`, `?` or a line break and the space that
+/// follows it (a split needs one), so "2.5 cm" and "s/p" stay whole. Every byte belongs to one
+/// sentence.
+pub fn sentences(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if i < start {
+            continue;
+        }
+        let ends = matches!(b, b'.' | b';' | b'!' | b'?' | b'\n')
+            && bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace());
+        if ends {
+            // The sentence keeps the space after its end, so a pattern may see "mets. " whole.
+            let end = (i + 2).min(bytes.len());
+            out.push(start..end);
+            start = end;
+        }
+    }
+    if start < bytes.len() || out.is_empty() {
+        out.push(start..bytes.len());
+    }
+    out
+}
+
+/// The first char boundary after `at` (or the end).
+fn next_boundary(text: &str, at: usize) -> usize {
+    (at + 1..=text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(text.len())
+}
+
+/// The named groups of one match, read from the text it was found in.
+pub struct Groups<'a> {
+    text: &'a str,
+    caps: Option<&'a Captures>,
+}
+
+impl<'a> Groups<'a> {
+    /// The text of group `name`, when the pattern has it and it took part in the match.
+    pub fn name(&self, name: &str) -> Option<&'a str> {
+        let span = self.caps?.get_group_by_name(name)?;
+        Some(&self.text[span.range()])
+    }
 }
 
 fn one_line(s: &str) -> String {
@@ -296,13 +464,37 @@ mod tests {
         let fired = set.matches(&text);
         assert_eq!(fired, vec![0, 1]);
         assert_eq!(
-            set.regex(1).captures(text.as_str()).unwrap()["n"].to_string(),
+            set.first_groups(1, text.as_str()).unwrap()[0]
+                .1
+                .unwrap()
+                .to_string(),
             "2"
         );
         assert!(set
             .example_faults(0, &["MET".into()], &["metro".into()])
             .is_empty());
         assert_eq!(set.example_faults(0, &["x".into()], &[]).len(), 1);
+    }
+
+    #[test]
+    fn sentences_split_at_ends_followed_by_space() {
+        let text = "pNET G2. 2.5 cm lesion; s/p RFA!\nok? fine";
+        let got: Vec<&str> = sentences(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(
+            got,
+            vec!["pNET G2. ", "2.5 cm lesion; ", "s/p RFA!\n", "ok? ", "fine"]
+        );
+        assert_eq!(sentences(""), vec![0..0]);
+    }
+
+    #[test]
+    fn matches_are_found_sentence_by_sentence_with_their_context() {
+        let set = PatternSet::new(vec![check_pattern(r"\bmets\b").unwrap()]).unwrap();
+        let text = Folded::new("liver mets. bone mets; xmets");
+        let mut spans = Vec::new();
+        set.for_each_match(&text, |_, span, _| spans.push(span));
+        assert_eq!(spans, vec![6..10, 17..21]);
+        assert_eq!(set.find_all(0, &text), vec![6..10, 17..21]);
     }
 
     #[test]

@@ -137,7 +137,6 @@ impl QuestionPatterns {
     /// The question `text` asks. Options named inside `received` spans (treatments already
     /// given: "s/p RFA", "progressing on octreotide") are history, not part of the question.
     pub fn question(&self, folded: &Folded, received: &[Range<usize>]) -> Question {
-        let text = folded.as_str();
         let intent = self
             .intent_set
             .matches(folded)
@@ -150,10 +149,10 @@ impl QuestionPatterns {
             .into_iter()
             .filter_map(|i| {
                 self.option_set
-                    .regex(i)
-                    .find_iter(text)
-                    .find(|m| !within(received, m.range()))
-                    .map(|m| (m.start(), self.options[i]))
+                    .find_all(i, folded)
+                    .into_iter()
+                    .find(|span| !within(received, span.clone()))
+                    .map(|span| (span.start, self.options[i]))
             })
             .collect();
         named.sort();
