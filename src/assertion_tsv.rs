@@ -40,7 +40,7 @@ pub fn run(rules: &ContextRules, input: impl BufRead, mut output: impl Write) ->
         let concept = fields.get(concept_at).copied().unwrap_or_default();
         let sentence = fields.get(sentence_at).copied().unwrap_or_default();
         let a = locate(sentence, concept)
-            .map(|span| rules.assess(&Folded::new(sentence), &[span])[0])
+            .and_then(|span| rules.assess(&Folded::new(sentence), &[span]).pop())
             .unwrap_or_default();
         let flag = |b: bool| if b { '1' } else { '0' };
         writeln!(

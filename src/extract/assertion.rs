@@ -101,13 +101,17 @@ pub struct RawTrigger {
 }
 
 /// The assertion flags of one mention. All false = affirmed, current, about the patient.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Assertion {
     pub negated: bool,
     pub possible: bool,
     pub historical: bool,
     pub hypothetical: bool,
     pub other: bool,
+    /// The words the mention reads with: itself, widened to the nearest negation or uncertainty
+    /// trigger in scope ("no extrahepatic disease", "bone mets cannot be excluded"), so that a
+    /// reader sees why a value is negative or possible.
+    pub reads: Option<Range<usize>>,
 }
 
 impl Assertion {
@@ -323,6 +327,13 @@ impl ContextRules {
                 TriggerKind::Hypothetical => a.hypothetical = true,
                 TriggerKind::Other => a.other = true,
                 TriggerKind::Pseudo | TriggerKind::Terminator => {}
+            }
+            if matches!(t.kind, TriggerKind::Negation | TriggerKind::Possible) {
+                let widened = h.start.min(mention.start)..h.end.max(mention.end);
+                let nearer = a.reads.as_ref().is_none_or(|r| widened.len() < r.len());
+                if nearer {
+                    a.reads = Some(widened);
+                }
             }
         }
         a
@@ -608,6 +619,7 @@ mod tests {
             &Folded::new(text),
             std::slice::from_ref(&(start..start + concept.len())),
         )[0]
+        .clone()
     }
 
     #[test]
@@ -821,9 +833,9 @@ mod tests {
     fn ruled_out_negates_either_way_but_not_ruled_out_is_uncertain() {
         assert!(chat("bone mets ruled out", &["bone mets"])[0].negated);
         assert!(chat("the scan ruled out bone mets", &["bone mets"])[0].negated);
-        let a = chat("bone mets have not been ruled out", &["bone mets"])[0];
+        let a = chat("bone mets have not been ruled out", &["bone mets"])[0].clone();
         assert!(a.possible && !a.negated);
-        let a = chat("bone mets should be ruled out", &["bone mets"])[0];
+        let a = chat("bone mets should be ruled out", &["bone mets"])[0].clone();
         assert!(a.possible && !a.negated);
     }
 

@@ -294,7 +294,9 @@ impl FeaturePatterns {
             } else {
                 Certainty::Stated
             };
-            let words = text[m.span.clone()].trim().to_string();
+            let words = text[a.reads.clone().unwrap_or_else(|| m.span.clone())]
+                .trim()
+                .to_string();
             if !negated {
                 for (f, v) in &p.also {
                     case.record(

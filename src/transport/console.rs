@@ -38,6 +38,7 @@ pub fn run(
                 Reply::Reset => writeln!(output, "New case: the earlier features are cleared.")?,
                 Reply::Answer(answer) => write!(output, "{}", render::plain(&answer))?,
             }
+            writeln!(output)?;
         }
         if prompt {
             write!(output, "> ")?;
