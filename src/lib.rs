@@ -15,6 +15,7 @@
 //! - [`case`]: the case features of CONTRACT.md §2 — ids, value types, merging of follow-ups.
 //! - [`question`]: intents and option ids of CONTRACT.md §3.
 //! - [`extract`]: text → question and features, with the assertion step (ConText); pure.
+//! - [`knowledge`]: the sources netboard may cite and the option catalogue (`knowledge/`).
 //! - [`load`]: reading the reviewed data files, every fault as `file:line: what is wrong`.
 //! - [`engine`]: the one seam every front end calls; keeps a conversation's case.
 //! - [`render`]: answers as plain text and JSON; pure.
@@ -35,6 +36,7 @@ pub mod assertion_tsv;
 pub mod case;
 pub mod engine;
 pub mod extract;
+pub mod knowledge;
 pub mod load;
 pub mod question;
 pub mod render;

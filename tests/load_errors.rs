@@ -39,6 +39,7 @@ direction = "forward"
 regex = '\bno\b'
 match = ["no mets"]
 no_match = ["none"]
+rationale = "r"
 "#;
 
 fn feature(id: &str, body: &str) -> String {
@@ -101,7 +102,7 @@ fn syntax_errors_and_unknown_fields_carry_their_line() {
 
 #[test]
 fn trigger_faults_name_the_trigger() {
-    let text = "[[trigger]]\nid = \"bad\"\nkind = \"negation\"\nregex = 'no'\nmatch = [\"no\"]\nno_match = [\"x\"]\n";
+    let text = "[[trigger]]\nid = \"bad\"\nkind = \"negation\"\nregex = 'no'\nmatch = [\"no\"]\nno_match = [\"x\"]\nrationale = \"r\"\n";
     let scratch = Scratch::new("trigger", &[("a.toml", text)]);
     let faults = scratch.faults();
     assert_eq!(

@@ -89,8 +89,7 @@ pub struct RawTrigger {
     #[serde(rename = "match")]
     pub must_match: Vec<String>,
     pub no_match: Vec<String>,
-    #[serde(default)]
-    pub rationale: Option<String>,
+    pub rationale: String,
     /// Terminators only: the kinds whose scopes this one ends; absent = every kind.
     #[serde(default)]
     pub ends: Option<Vec<TriggerKind>>,
@@ -230,6 +229,12 @@ impl ContextRules {
             let problems: Vec<String> = examples_present(&t.must_match, &t.no_match)
                 .into_iter()
                 .chain(checked.as_ref().err().cloned())
+                .chain(
+                    t.rationale
+                        .trim()
+                        .is_empty()
+                        .then(|| "needs a rationale".to_string()),
+                )
                 .collect();
             let Ok(checked) = checked else {
                 problems.into_iter().for_each(|p| faults.push(at(p)));
@@ -560,7 +565,7 @@ mod tests {
             regex: regex.into(),
             must_match: vec![yes.into()],
             no_match: vec![no.into()],
-            rationale: None,
+            rationale: "test".into(),
             ends: None,
             section: false,
         }

@@ -163,20 +163,7 @@ impl PatternSet {
 
     /// Which patterns match somewhere in `text`, in pattern order.
     pub fn matches(&self, text: &Folded) -> Vec<usize> {
-        let input = Input::new(text.as_str());
-        let mut fired = regex_automata::PatternSet::new(self.sources.len());
-        let mut caches = self.caches.get();
-        let (dfa_cache, vm_cache) = &mut *caches;
-        if self
-            .dfa
-            .try_which_overlapping_matches(dfa_cache, &input, &mut fired)
-            .is_err()
-        {
-            fired.clear();
-            self.vm
-                .which_overlapping_matches(vm_cache, &input, &mut fired);
-        }
-        fired.iter().map(|p| p.as_usize()).collect()
+        self.matches_in(text.as_str(), 0..text.as_str().len())
     }
 
     /// Which patterns match inside `range` of `text` (looking at the text around it for `\b`).
