@@ -7,6 +7,7 @@
 
 use crate::case::{CaseFeatures, Change};
 use crate::extract::{Extraction, Extractor};
+use crate::knowledge::Knowledge;
 use crate::load::Faults;
 use crate::question::Question;
 use std::path::Path;
@@ -22,6 +23,7 @@ pub fn data_dir() -> std::path::PathBuf {
 /// The loaded, compiled pipeline. Cheap to share; immutable after load.
 pub struct Engine {
     extractor: Extractor,
+    knowledge: Knowledge,
 }
 
 /// One conversation's case so far.
@@ -51,17 +53,49 @@ pub struct Answer {
     pub changes: Vec<Change>,
     /// True when the case had features before this message.
     pub follow_up: bool,
+    /// The knowledge base the answer rests on.
+    pub basis: Basis,
+}
+
+/// The knowledge base's version and review date, shown with every answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Basis {
+    pub version: String,
+    pub reviewed: String,
 }
 
 impl Engine {
-    /// Loads `intents/` from `dir`.
+    /// Loads `intents/` and `knowledge/` from `dir`, reporting the faults of both.
     pub fn load(dir: &Path) -> Result<Engine, Faults> {
-        let extractor = Extractor::load(&dir.join("intents")).map_err(|f| f.relative_to(dir))?;
-        Ok(Engine { extractor })
+        let extractor = Extractor::load(&dir.join("intents"));
+        let knowledge = Knowledge::load(&dir.join("knowledge"));
+        match (extractor, knowledge) {
+            (Ok(extractor), Ok(knowledge)) => Ok(Engine {
+                extractor,
+                knowledge,
+            }),
+            (extractor, knowledge) => {
+                let mut faults = Faults::default();
+                faults.extend(extractor.err().unwrap_or_default());
+                faults.extend(knowledge.err().unwrap_or_default());
+                Err(faults.relative_to(dir))
+            }
+        }
     }
 
     pub fn extractor(&self) -> &Extractor {
         &self.extractor
+    }
+
+    pub fn knowledge(&self) -> &Knowledge {
+        &self.knowledge
+    }
+
+    fn basis(&self) -> Basis {
+        Basis {
+            version: self.knowledge.version.clone(),
+            reviewed: self.knowledge.reviewed.clone(),
+        }
     }
 
     /// Answers one message on its own, without a conversation.
@@ -73,6 +107,7 @@ impl Engine {
             stated: features,
             changes: Vec::new(),
             follow_up: false,
+            basis: self.basis(),
         }
     }
 
@@ -92,6 +127,7 @@ impl Engine {
             case: conversation.case.clone(),
             changes,
             follow_up,
+            basis: self.basis(),
         })
     }
 }

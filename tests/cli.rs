@@ -134,6 +134,38 @@ fn check_passes_on_the_shipped_data() {
     assert!(stdout(&o).contains("every example passes"));
 }
 
+#[test]
+fn sources_lists_the_seed_and_the_trials_with_what_they_support() {
+    let o = netboard(&["sources"], b"");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for id in [
+        "SEED-2015 (2015, expert discussion",
+        "NETTER-1 (2017, randomised phase 3",
+        "WHO2019-GRADE",
+    ] {
+        assert!(out.contains(id), "{id} missing from:\n{out}");
+    }
+    assert!(
+        out.matches("\n  supports: ").count() >= 30,
+        "every source says what it supports"
+    );
+}
+
+#[test]
+fn answers_carry_the_knowledge_version() {
+    let o = netboard(&["ask", "--json", "pNET G2"], b"");
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(
+        doc["knowledge_version"]
+            .as_str()
+            .is_some_and(|v| !v.is_empty()),
+        "{doc}"
+    );
+    let o = netboard(&["ask", "pNET G2"], b"");
+    assert!(stdout(&o).contains(", reviewed "), "{}", stdout(&o));
+}
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("netboard-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -149,6 +181,11 @@ fn check_and_start_up_refuse_faulty_data_naming_file_and_line() {
         "[[feature]]\nid = \"x\"\nfeature = \"liver_mets\"\nvalue = true\nregex = 'mets'\nmatch = [\"mets\"]\nno_match = [\"x\"]\nrationale = \"r\"\n",
     )
     .unwrap();
+    let knowledge = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    std::fs::create_dir_all(dir.join("knowledge")).unwrap();
+    for file in ["knowledge.toml", "sources.toml", "options.toml"] {
+        std::fs::copy(knowledge.join(file), dir.join("knowledge").join(file)).unwrap();
+    }
     for args in [&["check"][..], &["ask", "x"][..]] {
         let o = netboard_with(args, b"", &[("NETBOARD_DATA_DIR", &dir)]);
         assert_eq!(o.status.code(), Some(1), "{args:?}");

@@ -14,6 +14,12 @@ impl Scratch {
         for (file, text) in files {
             std::fs::write(dir.join("intents").join(file), text).unwrap();
         }
+        // The shipped knowledge base, so that every fault reported is one of intents/.
+        let knowledge = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        std::fs::create_dir_all(dir.join("knowledge")).unwrap();
+        for file in ["knowledge.toml", "sources.toml", "options.toml"] {
+            std::fs::copy(knowledge.join(file), dir.join("knowledge").join(file)).unwrap();
+        }
         Scratch(dir)
     }
 

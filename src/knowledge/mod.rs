@@ -94,7 +94,9 @@ impl fmt::Display for Confidence {
 pub struct Source {
     pub id: String,
     pub citation: String,
-    pub year: u16,
+    /// Publication (or approval, presentation) year; absent where the evidence sheet has none.
+    #[serde(default)]
+    pub year: Option<u16>,
     pub kind: SourceKind,
     pub confidence: Confidence,
     /// What netboard may cite it for.
@@ -232,11 +234,8 @@ impl Knowledge {
                     faults.push(at(format!("`{field}` is empty")));
                 }
             }
-            if !(1900..=2100).contains(&source.year) {
-                faults.push(at(format!(
-                    "year {} is not a publication year",
-                    source.year
-                )));
+            if let Some(year) = source.year.filter(|y| !(1900..=2100).contains(y)) {
+                faults.push(at(format!("year {year} is not a publication year")));
             }
             if source.confidence != Confidence::Confirmed
                 && source.note.as_deref().is_none_or(|n| n.trim().is_empty())

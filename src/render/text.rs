@@ -19,7 +19,14 @@ I found nothing about a case in that; try the primary site and grade, the liver 
 (how many, largest size), disease outside the liver, and SSTR imaging, e.g. \
 \"pNET G2, 3 liver mets, largest 2 cm, no extrahepatic disease, dotatate avid — options?\"";
 
-const FOOTER: &str = "Decision support for healthcare professionals; check current guidelines and your tumour board.";
+/// The closing line of every answer about a case.
+fn footer(answer: &Answer) -> String {
+    format!(
+        "Decision support for healthcare professionals; check current guidelines and your tumour \
+         board. Knowledge {}, reviewed {}.",
+        answer.basis.version, answer.basis.reviewed
+    )
+}
 
 /// The answer as plain text.
 pub fn plain(answer: &Answer) -> String {
@@ -71,7 +78,7 @@ pub fn plain(answer: &Answer) -> String {
             );
         }
     }
-    out.push_str(FOOTER);
+    out.push_str(&footer(answer));
     out.push('\n');
     out
 }
