@@ -11,7 +11,7 @@
 //! literal prefilters small. Patterns are therefore written in lower case; a pattern with an
 //! upper-case letter is a load fault, since it could never match.
 
-use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
+use regex_automata::hybrid::dfa::{Cache as DfaCache, OverlappingState, DFA};
 use regex_automata::nfa::thompson::pikevm::{Cache as VmCache, PikeVM};
 use regex_automata::nfa::thompson::{self, WhichCaptures, NFA};
 use regex_automata::util::captures::Captures;
@@ -196,13 +196,45 @@ impl PatternSet {
         mut found: impl FnMut(usize, Range<usize>, &Groups),
     ) {
         let text = text.as_str();
-        for sentence in sentences(text) {
-            for i in self.matches_in(text, sentence.clone()) {
-                self.each_match(i, text, sentence.clone(), |span, groups| {
-                    found(i, span, groups)
-                });
-            }
+        let sentences = sentences(text);
+        for (s, i) in self.fired_by_sentence(text, &sentences) {
+            self.each_match(i, text, sentences[s].clone(), |span, groups| {
+                found(i, span, groups)
+            });
         }
+    }
+
+    /// Which patterns fire in which sentence, as `(sentence, pattern)` in order: one overlapping
+    /// scan of the whole text, each match credited to the sentence where it ends.
+    fn fired_by_sentence(&self, text: &str, sentences: &[Range<usize>]) -> Vec<(usize, usize)> {
+        let input = Input::new(text);
+        let mut state = OverlappingState::start();
+        let mut fired = Vec::new();
+        let mut caches = self.caches.get();
+        let (dfa_cache, _) = &mut *caches;
+        loop {
+            if self
+                .dfa
+                .try_search_overlapping_fwd(dfa_cache, &input, &mut state)
+                .is_err()
+            {
+                // The lazy DFA gave up: ask sentence by sentence, where the PikeVM stands in.
+                drop(caches);
+                return (0..sentences.len())
+                    .flat_map(|s| {
+                        self.matches_in(text, sentences[s].clone())
+                            .into_iter()
+                            .map(move |i| (s, i))
+                    })
+                    .collect();
+            }
+            let Some(m) = state.get_match() else { break };
+            let sentence = sentences.partition_point(|r| r.end < m.offset());
+            fired.push((sentence.min(sentences.len() - 1), m.pattern().as_usize()));
+        }
+        fired.sort_unstable();
+        fired.dedup();
+        fired
     }
 
     /// Every non-empty match of pattern `i` in `input`, with its groups when it has names.
@@ -244,14 +276,6 @@ impl PatternSet {
                 },
             );
         }
-    }
-
-    /// The spans of pattern `i` in `text`, in order.
-    pub fn find_all(&self, i: usize, text: &Folded) -> Vec<Range<usize>> {
-        let mut spans = Vec::new();
-        let text = text.as_str();
-        self.each_match(i, text, 0..text.len(), |span, _| spans.push(span));
-        spans
     }
 
     /// The named groups of pattern `i`'s first match in `text`, if it matches.
@@ -481,7 +505,6 @@ mod tests {
         let mut spans = Vec::new();
         set.for_each_match(&text, |_, span, _| spans.push(span));
         assert_eq!(spans, vec![6..10, 17..21]);
-        assert_eq!(set.find_all(0, &text), vec![6..10, 17..21]);
     }
 
     #[test]

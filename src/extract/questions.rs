@@ -143,18 +143,12 @@ impl QuestionPatterns {
             .into_iter()
             .next()
             .map_or(Intent::Options, |i| self.intents[i]);
-        let mut named: Vec<(usize, OptionId)> = self
-            .option_set
-            .matches(folded)
-            .into_iter()
-            .filter_map(|i| {
-                self.option_set
-                    .find_all(i, folded)
-                    .into_iter()
-                    .find(|span| !within(received, span.clone()))
-                    .map(|span| (span.start, self.options[i]))
-            })
-            .collect();
+        let mut named: Vec<(usize, OptionId)> = Vec::new();
+        self.option_set.for_each_match(folded, |i, span, _| {
+            if !within(received, span.clone()) {
+                named.push((span.start, self.options[i]));
+            }
+        });
         named.sort();
         let mut options: Vec<OptionId> = Vec::with_capacity(named.len());
         for (_, id) in named {
