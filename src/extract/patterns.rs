@@ -47,10 +47,11 @@ type MakeCaches =
 /// A list of patterns: one regex set over all, and each pattern alone on demand.
 ///
 /// The set is a forward lazy DFA over all the patterns that reports every pattern that matches
-/// (what `regex::RegexSet` does, built directly so that it carries no capture states, no reverse
-/// automaton and no prefilter: it only answers which patterns fire). Should the lazy DFA give
-/// up (its cache thrashing on a pathological text), the same NFA runs in the PikeVM, which is
-/// slower but linear and never fails.
+/// (what `regex::RegexSet` does, built directly so that it carries no capture states and no
+/// reverse automaton: it only answers which patterns fire, and where their matches end), with a
+/// prefilter of the patterns' literal prefixes to skip text where none can start. Should the lazy
+/// DFA give up (its cache thrashing on a pathological text), the same NFA runs in the PikeVM,
+/// which is slower but linear and never fails.
 pub struct PatternSet {
     dfa: DFA,
     vm: PikeVM,
@@ -153,14 +154,6 @@ impl PatternSet {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.sources.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.sources.is_empty()
-    }
-
     /// Which patterns match somewhere in `text`, in pattern order.
     pub fn matches(&self, text: &Folded) -> Vec<usize> {
         self.matches_in(text.as_str(), 0..text.as_str().len())
@@ -186,10 +179,10 @@ impl PatternSet {
 
     /// Every non-empty match of every pattern in `text`, sentence by sentence, as
     /// `(pattern, span, captures)`; the captures only for patterns with named groups, since
-    /// asking for them costs a slower engine. Each sentence is scanned once by the set, and each
-    /// pattern that fired there runs over that sentence only: on a long message a pattern scans
-    /// the few sentences where it fires, not the whole text. A pattern therefore never matches
-    /// across a sentence end.
+    /// asking for them costs a slower engine. The set scans the text once and credits each match
+    /// to the sentence where it ends; each pattern then runs over the sentences where it fired
+    /// only: on a long message a pattern scans a few sentences, not the whole text. A pattern
+    /// therefore never matches across a sentence end.
     pub fn for_each_match(
         &self,
         text: &Folded,
