@@ -26,16 +26,28 @@ use std::sync::OnceLock;
 const SIZE_LIMIT: usize = 32 << 20;
 
 /// Text with its ASCII letters lower-cased: what patterns match. Byte offsets are the original's.
+/// It knows its sentences, which every pattern list matches within.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Folded(String);
+pub struct Folded {
+    text: String,
+    sentences: Vec<Range<usize>>,
+}
 
 impl Folded {
     pub fn new(text: &str) -> Folded {
-        Folded(text.to_ascii_lowercase())
+        Folded {
+            sentences: sentences(text),
+            text: text.to_ascii_lowercase(),
+        }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
+    }
+
+    /// The sentences, as [`sentences`] splits them.
+    pub fn sentences(&self) -> &[Range<usize>] {
+        &self.sentences
     }
 }
 
@@ -188,9 +200,9 @@ impl PatternSet {
         text: &Folded,
         mut found: impl FnMut(usize, Range<usize>, &Groups),
     ) {
+        let sentences = text.sentences();
         let text = text.as_str();
-        let sentences = sentences(text);
-        for (s, i) in self.fired_by_sentence(text, &sentences) {
+        for (s, i) in self.fired_by_sentence(text, sentences) {
             self.each_match(i, text, sentences[s].clone(), |span, groups| {
                 found(i, span, groups)
             });
@@ -348,12 +360,15 @@ pub fn sentences(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let ends_at = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| matches!(b, b'.' | b';' | b'!' | b'?' | b'\n'));
+    for (i, _) in ends_at {
         if i < start {
             continue;
         }
-        let ends = matches!(b, b'.' | b';' | b'!' | b'?' | b'\n')
-            && bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace());
+        let ends = bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace());
         if ends {
             // The sentence keeps the space after its end, so a pattern may see "mets. " whole.
             let end = (i + 2).min(bytes.len());
