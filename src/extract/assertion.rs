@@ -25,10 +25,11 @@
 //!   headache, or dizziness" negates the last symptom too. A long run between commas is a clause
 //!   and counts in full, which keeps an adjective's short scope ("prior …") short.
 //!
-//! The step is pure and allocation-light; [`ContextRules::assess`] scans the text once with a
-//! `RegexSet` and runs only the triggers that fired; each scope check is linear in the gap it
-//! crosses. It knows nothing of features: it takes spans and returns flags, which is what
-//! `netboard assertion --tsv` measures.
+//! The step is pure and linear in the text: [`ContextRules::assess`] finds the triggers with one
+//! regex-set pass (running only those that fired, in the sentences where they fired), indexes
+//! terminators, commas and words once, and weighs for each mention only the triggers of its own
+//! sentence, each in constant time. It knows nothing of features: it takes spans and returns
+//! flags, which is what `netboard assertion --tsv` measures.
 
 use super::patterns::{check_pattern, Folded, PatternSet};
 use crate::load::{examples_present, Faults, SourceFile};
@@ -294,7 +295,7 @@ impl ContextRules {
     ///
     /// Linear in the text: triggers, terminators, commas and words are indexed once (prefix
     /// counts), and each mention weighs only the triggers of its own sentence — at most
-    /// [`NEAREST`] on each side — each in constant time.
+    /// 64 on each side — each in constant time.
     pub fn assess(&self, text: &Folded, mentions: &[Range<usize>]) -> Vec<Assertion> {
         let covers = Covers::new(mentions);
         let mut hits = self.hits(text);

@@ -239,7 +239,7 @@ fn ascii_classes(pattern: &str) -> String {
     out
 }
 
-/// A fault for an entry: `file:line: <kind> `<id>`: message`.
+/// A fault for an entry: `file:line: KIND 'ID': message`, the id in backquotes.
 pub fn entry_fault(
     file: &SourceFile,
     span: &Range<usize>,

@@ -10,8 +10,9 @@
 //! 4. the question patterns (intent, named options), leaving out options named only as
 //!    treatments already received — [`questions`].
 //!
-//! Each regex stage scans the text once with a `RegexSet` and runs only the patterns that fired,
-//! so time is linear in the length of the message.
+//! The text is folded to lower case once ([`patterns::Folded`]); each regex stage scans it once
+//! with a regex set and runs only the patterns that fired, in the sentences where they fired, so
+//! time is linear in the length of the message.
 
 pub mod assertion;
 pub mod features;

@@ -1,4 +1,4 @@
-//! Rendering: an [`Answer`] as plain text for the console and `netboard ask`, or as JSON; and
+//! Rendering: an [`Answer`](crate::engine::Answer) as plain text for the console and `netboard ask`, or as JSON; and
 //! the knowledge base's sources for `netboard sources`.
 //!
 //! Pure functions of the answer, golden-tested. Until the decision module lands the answer shows
