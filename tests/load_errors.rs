@@ -129,3 +129,11 @@ fn a_missing_directory_is_a_fault_not_a_panic() {
         .to_string();
     assert!(err.contains("cannot read the directory"), "{err}");
 }
+
+#[test]
+fn the_shipped_intents_load_and_every_example_passes() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("intents");
+    if let Err(faults) = netboard::extract::Extractor::load(&dir) {
+        panic!("intents/ has faults:\n{faults}");
+    }
+}
