@@ -6,6 +6,7 @@
 //! and the reply says what changed. It never keeps message text, only normalised features.
 
 use crate::case::{CaseFeatures, Change};
+use crate::decide::{decide, Advice};
 use crate::extract::{Extraction, Extractor};
 use crate::knowledge::Knowledge;
 use crate::load::Faults;
@@ -36,7 +37,7 @@ pub struct Conversation {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     /// The message was about a case (or a question about options).
-    Answer(Answer),
+    Answer(Box<Answer>),
     /// `reset`: the conversation's case was cleared.
     Reset,
 }
@@ -53,6 +54,8 @@ pub struct Answer {
     pub changes: Vec<Change>,
     /// True when the case had features before this message.
     pub follow_up: bool,
+    /// The decision for the conversation's case.
+    pub advice: Advice,
     /// The knowledge base the answer rests on.
     pub basis: Basis,
 }
@@ -102,6 +105,7 @@ impl Engine {
     pub fn ask(&self, text: &str) -> Answer {
         let Extraction { question, features } = self.extractor.extract(text);
         Answer {
+            advice: decide(&self.knowledge, &question, &features),
             question,
             case: features.clone(),
             stated: features,
@@ -121,14 +125,15 @@ impl Engine {
         let follow_up = !conversation.case.is_empty();
         let changes = conversation.case.refine(&features);
         let changes = if follow_up { changes } else { Vec::new() };
-        Reply::Answer(Answer {
+        Reply::Answer(Box::new(Answer {
+            advice: decide(&self.knowledge, &question, &conversation.case),
             question,
             stated: features,
             case: conversation.case.clone(),
             changes,
             follow_up,
             basis: self.basis(),
-        })
+        }))
     }
 }
 

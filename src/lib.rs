@@ -15,7 +15,9 @@
 //! - [`case`]: the case features of CONTRACT.md §2 — ids, value types, merging of follow-ups.
 //! - [`question`]: intents and option ids of CONTRACT.md §3.
 //! - [`extract`]: text → question and features, with the assertion step (ConText); pure.
-//! - [`knowledge`]: the sources netboard may cite and the option catalogue (`knowledge/`).
+//! - [`knowledge`]: the sources netboard may cite, the option catalogue and the decision rules
+//!   (`knowledge/`).
+//! - [`decide`]: case features → options with fit, reasons, caveats and missing information; pure.
 //! - [`load`]: reading the reviewed data files, every fault as `file:line: what is wrong`.
 //! - [`engine`]: the one seam every front end calls; keeps a conversation's case.
 //! - [`render`]: answers as plain text and JSON; pure.
@@ -34,6 +36,7 @@
 
 pub mod assertion_tsv;
 pub mod case;
+pub mod decide;
 pub mod engine;
 pub mod extract;
 pub mod knowledge;

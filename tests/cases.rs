@@ -1,12 +1,14 @@
 //! Case files: message → expected question and features, from `tests/cases/*.toml`.
 //!
-//! Each `[[case]]` names a message and what extraction must make of it. `features` must match
+//! Each `[[case]]` names a message and what the answer must make of it. `features` must match
 //! exactly (value and, with `possible`, certainty); `absent` features must not be recorded;
-//! `only = true` forbids any feature not listed. Every failure is reported with its file and case
+//! `only = true` forbids any feature not listed; `fits` gives the fits each option may have
+//! (absent = not favoured); `missing` the features the answer must name as missing. Every failure is reported with its file and case
 //! name, and all failures are listed before the test fails.
 
 use netboard::case::{Certainty, FeatureId, Value};
 use netboard::engine::{data_dir, Engine};
+use netboard::question::OptionId;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -36,6 +38,13 @@ struct Case {
     absent: Vec<String>,
     #[serde(default)]
     only: bool,
+    /// Options and the fits each may have; an option left out of the answer counts as
+    /// `not_favoured`, as the shared scorer counts it.
+    #[serde(default)]
+    fits: BTreeMap<String, Vec<String>>,
+    /// Features the answer must name as missing information.
+    #[serde(default)]
+    missing: Vec<String>,
 }
 
 fn feature(name: &str, case: &str) -> FeatureId {
@@ -90,6 +99,40 @@ fn check(engine: &Engine, case: &Case) -> Vec<String> {
                 "{name}: want nothing, got {} (from {:?})",
                 f.value, f.text
             ));
+        }
+    }
+    for (option, allowed) in &case.fits {
+        assert!(
+            OptionId::from_name(option).is_some(),
+            "case {:?}: unknown option `{option}`",
+            case.name
+        );
+        let got = answer
+            .advice
+            .options
+            .iter()
+            .find(|o| o.id.name() == option)
+            .map_or("not_favoured".to_string(), |o| {
+                serde_json::to_value(o.fit)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            });
+        if !allowed.contains(&got) {
+            fails.push(format!(
+                "option {option}: want one of {allowed:?}, got {got}"
+            ));
+        }
+    }
+    for name in &case.missing {
+        if !answer
+            .advice
+            .missing
+            .iter()
+            .any(|m| m.feature.name() == name)
+        {
+            fails.push(format!("missing information should name {name}"));
         }
     }
     if case.only {

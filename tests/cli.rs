@@ -183,9 +183,7 @@ fn check_and_start_up_refuse_faulty_data_naming_file_and_line() {
     .unwrap();
     let knowledge = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
     std::fs::create_dir_all(dir.join("knowledge")).unwrap();
-    for file in ["knowledge.toml", "sources.toml", "options.toml"] {
-        std::fs::copy(knowledge.join(file), dir.join("knowledge").join(file)).unwrap();
-    }
+    copy_dir(&knowledge, &dir.join("knowledge"));
     for args in [&["check"][..], &["ask", "x"][..]] {
         let o = netboard_with(args, b"", &[("NETBOARD_DATA_DIR", &dir)]);
         assert_eq!(o.status.code(), Some(1), "{args:?}");
@@ -264,4 +262,18 @@ fn diff(want: &str, got: &str) -> String {
         }
     }
     out
+}
+
+/// Copies a directory tree (the shipped knowledge base) into a scratch directory.
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
 }

@@ -17,9 +17,7 @@ impl Scratch {
         // The shipped knowledge base, so that every fault reported is one of intents/.
         let knowledge = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
         std::fs::create_dir_all(dir.join("knowledge")).unwrap();
-        for file in ["knowledge.toml", "sources.toml", "options.toml"] {
-            std::fs::copy(knowledge.join(file), dir.join("knowledge").join(file)).unwrap();
-        }
+        copy_dir(&knowledge, &dir.join("knowledge"));
         Scratch(dir)
     }
 
@@ -135,5 +133,19 @@ fn the_shipped_intents_load_and_every_example_passes() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("intents");
     if let Err(faults) = netboard::extract::Extractor::load(&dir) {
         panic!("intents/ has faults:\n{faults}");
+    }
+}
+
+/// Copies a directory tree (the shipped knowledge base) into a scratch directory.
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
     }
 }

@@ -13,8 +13,11 @@
 //! `file:line: what is wrong` before start-up is refused. The rules that decide fits build on
 //! this catalogue (the decision module).
 
+pub mod rules;
+
 use crate::load::{Fault, Faults, SourceFile};
 use crate::question::OptionId;
+use rules::Rule;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -181,6 +184,7 @@ pub struct Knowledge {
     /// Sources in file order, for listing.
     order: Vec<String>,
     options: BTreeMap<OptionId, TreatmentOption>,
+    rules: Vec<Rule>,
 }
 
 impl Knowledge {
@@ -307,12 +311,19 @@ impl Knowledge {
                 message: format!("option `{id}` of CONTRACT.md §3 is not described"),
             });
         }
+        let rules = rules::load(&dir.join("rules"), |id| by_id.contains_key(id))
+            .map_err(|f| faults.extend(f))
+            .ok();
+        let Some(rules) = rules else {
+            return Err(faults);
+        };
         faults.into_result(Knowledge {
             version: version.version,
             reviewed: version.reviewed,
             sources: by_id,
             order,
             options: catalogue,
+            rules,
         })
     }
 
@@ -324,6 +335,11 @@ impl Knowledge {
     /// Every source, in the order of `sources.toml`.
     pub fn sources(&self) -> impl Iterator<Item = &Source> {
         self.order.iter().map(|id| &self.sources[id])
+    }
+
+    /// Every decision rule, in file and then file-line order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
     }
 
     /// An option of the catalogue (every option of CONTRACT.md §3 is present once loaded).

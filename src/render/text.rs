@@ -1,7 +1,9 @@
 //! Plain text, as a chat reply reads.
 
 use crate::case::Certainty;
+use crate::decide::{AdvisedOption, Caveat};
 use crate::engine::Answer;
+use crate::knowledge::rules::Fit;
 use crate::question::Intent;
 use std::fmt::Write;
 
@@ -78,7 +80,126 @@ pub fn plain(answer: &Answer) -> String {
             );
         }
     }
+    advice(&mut out, answer);
     out.push_str(&footer(answer));
     out.push('\n');
     out
+}
+
+/// The decision: the asked options first for eligibility, comparison, toxicity and evidence
+/// questions; then every option grouped by fit with its reasons; caveats with their sources;
+/// missing information; the sources cited.
+fn advice(out: &mut String, answer: &Answer) {
+    let advice = &answer.advice;
+    let asked: Vec<&AdvisedOption> = answer
+        .question
+        .options
+        .iter()
+        .filter_map(|id| advice.options.iter().find(|o| o.id == *id))
+        .collect();
+    let focus = matches!(
+        answer.question.intent,
+        Intent::Eligibility | Intent::Compare | Intent::Toxicity | Intent::Evidence
+    );
+    if focus && !asked.is_empty() {
+        let _ = writeln!(out, "Asked about:");
+        for o in &asked {
+            option_line(out, o);
+            match answer.question.intent {
+                Intent::Toxicity => o.caveats.iter().for_each(|c| caveat_line(out, "      ", c)),
+                Intent::Evidence => {
+                    let _ = writeln!(
+                        out,
+                        "      evidence ({}): {} [{}]",
+                        o.evidence.scheme,
+                        o.evidence.level,
+                        o.evidence.sources.join(", ")
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    if !advice.options.is_empty() {
+        out.push_str("Options (best fit first):\n");
+        for fit in [Fit::Favoured, Fit::Possible, Fit::Caution, Fit::NotFavoured] {
+            let group: Vec<_> = advice.options.iter().filter(|o| o.fit == fit).collect();
+            if group.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "  {}:", capitalised(&fit.to_string()));
+            group.into_iter().for_each(|o| option_line(out, o));
+        }
+    }
+    // Caveats are shown whole: a shortened caveat can drop exactly the qualification that matters.
+    let caveats: Vec<_> = advice
+        .options
+        .iter()
+        .filter(|o| o.fit != Fit::NotFavoured)
+        .flat_map(|o| o.caveats.iter().map(move |c| (o, c)))
+        .collect();
+    if !caveats.is_empty() && answer.question.intent != Intent::Toxicity {
+        out.push_str("Caveats:\n");
+        for (o, c) in caveats {
+            let _ = writeln!(
+                out,
+                "  - {}: {} [{}]",
+                o.title,
+                c.text,
+                c.sources.join(", ")
+            );
+        }
+    }
+    for note in &advice.notes {
+        let _ = writeln!(out, "Note: {} [{}]", note.text, note.sources.join(", "));
+    }
+    if !advice.missing.is_empty() {
+        out.push_str("Would change the answer:\n");
+        for m in &advice.missing {
+            let _ = writeln!(out, "  - {}: {}", m.feature.label(), m.why);
+        }
+    }
+    let mut cited: Vec<&str> = Vec::new();
+    let notes = advice.notes.iter().flat_map(|n| &n.sources);
+    for o in &advice.options {
+        for s in o
+            .evidence
+            .sources
+            .iter()
+            .chain(o.caveats.iter().flat_map(|c| &c.sources))
+            .chain(notes.clone())
+        {
+            if !cited.contains(&s.as_str()) {
+                cited.push(s);
+            }
+        }
+    }
+    if !cited.is_empty() {
+        let _ = writeln!(
+            out,
+            "Sources: {} (`netboard sources` for citations)",
+            cited.join(", ")
+        );
+    }
+}
+
+fn option_line(out: &mut String, o: &AdvisedOption) {
+    let why = if o.why.is_empty() {
+        String::new()
+    } else {
+        format!(" — {}", o.why.join("; "))
+    };
+    let _ = writeln!(out, "    {} [{}]{}", o.title, o.fit, why);
+}
+
+fn caveat_line(out: &mut String, indent: &str, c: &Caveat) {
+    let _ = writeln!(out, "{indent}caveat: {} [{}]", c.text, c.sources.join(", "));
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

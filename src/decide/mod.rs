@@ -1,0 +1,147 @@
+//! The decision module: case features → the options that apply, how well each fits and why, the
+//! caveats about their evidence, and the missing information that would change the answer.
+//!
+//! Pure and deterministic: [`decide`] reads only the loaded [`Knowledge`] and the case, and every
+//! fit comes with the rules that set it (the trace). How rules combine for one option: the best
+//! `support` that fired, limited by the lowest `cap` that fired (favoured > possible > caution >
+//! not favoured); an option only capped is listed with its cap and the reason, so an option the
+//! case rules out is never dropped silently. Rules that fire add their reasons and caveats;
+//! rules that name missing information add it once per feature.
+//!
+//! It imports nothing of Discord, HTTP or async: other integrations use it as a library.
+
+use crate::case::{CaseFeatures, FeatureId};
+use crate::knowledge::rules::{Effect, Fit};
+use crate::knowledge::{Category, Evidence, Knowledge};
+use crate::question::{OptionId, Question};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The decision for one case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Advice {
+    /// The options the case makes relevant, best fit first.
+    pub options: Vec<AdvisedOption>,
+    /// Unknown features that would change an option's fit, each with why.
+    pub missing: Vec<Missing>,
+    /// General caveats that fired, not tied to one option.
+    pub notes: Vec<Caveat>,
+}
+
+/// One option with its fit for the case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AdvisedOption {
+    pub id: OptionId,
+    pub title: String,
+    pub category: Category,
+    pub fit: Fit,
+    /// The reasons of the rules that set the fit.
+    pub why: Vec<String>,
+    pub caveats: Vec<Caveat>,
+    pub evidence: Evidence,
+    /// The ids of the rules that fired for this option: the trace.
+    pub rules: Vec<String>,
+}
+
+/// A caveat about an option's evidence or harms, with its sources.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Caveat {
+    pub text: String,
+    pub sources: Vec<String>,
+}
+
+/// A feature whose value would change the answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Missing {
+    pub feature: FeatureId,
+    pub why: String,
+}
+
+#[derive(Default)]
+struct Tally {
+    best_support: Option<Fit>,
+    lowest_cap: Option<Fit>,
+    why: Vec<String>,
+    caveats: Vec<Caveat>,
+    rules: Vec<String>,
+}
+
+/// Decides the options for `case`. An option the question names is listed whenever any rule
+/// speaks of it for this case, whatever its fit.
+pub fn decide(knowledge: &Knowledge, question: &Question, case: &CaseFeatures) -> Advice {
+    let mut tallies: BTreeMap<OptionId, Tally> = BTreeMap::new();
+    let mut missing: Vec<Missing> = Vec::new();
+    let mut notes: Vec<Caveat> = Vec::new();
+    for rule in knowledge.rules().iter().filter(|r| r.when.holds(case)) {
+        if let Some(feature) = rule.missing {
+            if case.get(feature).is_none() && !missing.iter().any(|m| m.feature == feature) {
+                missing.push(Missing {
+                    feature,
+                    why: rule.reason.clone(),
+                });
+            }
+        }
+        let Some(option) = rule.option else {
+            if let Some(text) = &rule.caveat {
+                notes.push(Caveat {
+                    text: text.clone(),
+                    sources: rule.sources.clone(),
+                });
+            }
+            continue;
+        };
+        let tally = tallies.entry(option).or_default();
+        match rule.effect {
+            Effect::Support(fit) => tally.best_support = tally.best_support.max(Some(fit)),
+            Effect::Cap(fit) => {
+                tally.lowest_cap = Some(tally.lowest_cap.map_or(fit, |c| c.min(fit)))
+            }
+            Effect::None => {}
+        }
+        if rule.effect != Effect::None && !tally.why.contains(&rule.reason) {
+            tally.why.push(rule.reason.clone());
+        }
+        if let Some(text) = &rule.caveat {
+            tally.caveats.push(Caveat {
+                text: text.clone(),
+                sources: rule.sources.clone(),
+            });
+        }
+        tally.rules.push(rule.id.clone());
+    }
+    let mut options: Vec<AdvisedOption> = tallies
+        .into_iter()
+        .filter_map(|(id, t)| {
+            let fit = match (t.best_support, t.lowest_cap) {
+                (Some(s), Some(c)) => s.min(c),
+                (Some(s), None) => s,
+                (None, Some(c)) => c,
+                // Only caveats fired: listed when asked about, with its catalogue evidence.
+                (None, None) if question.options.contains(&id) => Fit::Possible,
+                (None, None) => return None,
+            };
+            Some(advised(knowledge, id, fit, t))
+        })
+        .collect();
+    let rank = |id: OptionId| OptionId::ALL.iter().position(|o| *o == id);
+    options.sort_by_key(|o| (std::cmp::Reverse(o.fit), rank(o.id)));
+    Advice {
+        options,
+        missing,
+        notes,
+    }
+}
+
+fn advised(knowledge: &Knowledge, id: OptionId, fit: Fit, tally: Tally) -> AdvisedOption {
+    let entry = knowledge.option(id);
+    AdvisedOption {
+        id,
+        title: entry.title.clone(),
+        category: entry.category,
+        fit,
+        why: tally.why,
+        caveats: tally.caveats,
+        evidence: entry.evidence.clone(),
+        rules: tally.rules,
+    }
+}
