@@ -1,5 +1,7 @@
 //! The command line as a user meets it (CONTRACT.md §1): the real binary, real pipes.
 
+mod support;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -167,10 +169,7 @@ fn answers_carry_the_knowledge_version() {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("netboard-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("intents")).unwrap();
-    dir
+    support::scratch_data_dir(&format!("cli-{name}"))
 }
 
 #[test]
@@ -181,9 +180,6 @@ fn check_and_start_up_refuse_faulty_data_naming_file_and_line() {
         "[[feature]]\nid = \"x\"\nfeature = \"liver_mets\"\nvalue = true\nregex = 'mets'\nmatch = [\"mets\"]\nno_match = [\"x\"]\nrationale = \"r\"\n",
     )
     .unwrap();
-    let knowledge = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
-    std::fs::create_dir_all(dir.join("knowledge")).unwrap();
-    copy_dir(&knowledge, &dir.join("knowledge"));
     for args in [&["check"][..], &["ask", "x"][..]] {
         let o = netboard_with(args, b"", &[("NETBOARD_DATA_DIR", &dir)]);
         assert_eq!(o.status.code(), Some(1), "{args:?}");
@@ -262,18 +258,4 @@ fn diff(want: &str, got: &str) -> String {
         }
     }
     out
-}
-
-/// Copies a directory tree (the shipped knowledge base) into a scratch directory.
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }

@@ -1,5 +1,7 @@
 //! A faulty intents file stops start-up with `file:line: what is wrong`, every fault listed.
 
+mod support;
+
 use netboard::engine::Engine;
 use std::path::PathBuf;
 
@@ -8,16 +10,10 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn new(name: &str, files: &[(&str, &str)]) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("netboard-load-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("intents")).unwrap();
+        let dir = support::scratch_data_dir(&format!("load-{name}"));
         for (file, text) in files {
             std::fs::write(dir.join("intents").join(file), text).unwrap();
         }
-        // The shipped knowledge base, so that every fault reported is one of intents/.
-        let knowledge = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
-        std::fs::create_dir_all(dir.join("knowledge")).unwrap();
-        copy_dir(&knowledge, &dir.join("knowledge"));
         Scratch(dir)
     }
 
@@ -133,19 +129,5 @@ fn the_shipped_intents_load_and_every_example_passes() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("intents");
     if let Err(faults) = netboard::extract::Extractor::load(&dir) {
         panic!("intents/ has faults:\n{faults}");
-    }
-}
-
-/// Copies a directory tree (the shipped knowledge base) into a scratch directory.
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
     }
 }
