@@ -225,37 +225,5 @@ fn the_console_is_the_default_and_refines_one_case() {
     let transcript = "pNET G2, 3 liver mets, dotatate avid\nactually 5 liver mets, no bone mets\nthanks\nreset\nhelp\n";
     let o = netboard(&[], transcript.as_bytes());
     assert!(o.status.success(), "{}", stderr(&o));
-    let out = stdout(&o);
-    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/console.txt");
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&golden, &out).unwrap();
-    }
-    let want = std::fs::read_to_string(&golden)
-        .expect("tests/golden/console.txt (UPDATE_GOLDEN=1 writes it)");
-    assert!(
-        out == want,
-        "console transcript differs from {}:\n{}",
-        golden.display(),
-        diff(&want, &out)
-    );
-}
-
-/// A line diff good enough to read a golden-file failure: `-` wanted, `+` got.
-fn diff(want: &str, got: &str) -> String {
-    let (w, g): (Vec<_>, Vec<_>) = (want.lines().collect(), got.lines().collect());
-    let mut out = String::new();
-    for i in 0..w.len().max(g.len()) {
-        match (w.get(i), g.get(i)) {
-            (Some(a), Some(b)) if a == b => out.push_str(&format!("  {a}\n")),
-            (a, b) => {
-                if let Some(a) = a {
-                    out.push_str(&format!("- {a}\n"));
-                }
-                if let Some(b) = b {
-                    out.push_str(&format!("+ {b}\n"));
-                }
-            }
-        }
-    }
-    out
+    support::golden("console.txt", &stdout(&o));
 }

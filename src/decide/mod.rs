@@ -26,6 +26,22 @@ pub struct Advice {
     pub missing: Vec<Missing>,
     /// General caveats that fired, not tied to one option.
     pub notes: Vec<Caveat>,
+    /// The options the question names, whether or not a rule speaks to this case: what each is,
+    /// its evidence, and every caveat the knowledge base records for it (its harms, for a
+    /// toxicity question).
+    pub asked: Vec<Brief>,
+}
+
+/// What the knowledge base says of one option the question names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Brief {
+    pub id: OptionId,
+    pub title: String,
+    pub what: String,
+    /// Its fit for this case, when any rule speaks to it.
+    pub fit: Option<Fit>,
+    pub evidence: Evidence,
+    pub caveats: Vec<Caveat>,
 }
 
 /// One option with its fit for the case.
@@ -125,10 +141,16 @@ pub fn decide(knowledge: &Knowledge, question: &Question, case: &CaseFeatures) -
         .collect();
     let rank = |id: OptionId| OptionId::ALL.iter().position(|o| *o == id);
     options.sort_by_key(|o| (std::cmp::Reverse(o.fit), rank(o.id)));
+    let asked = question
+        .options
+        .iter()
+        .map(|&id| brief(knowledge, id, &options))
+        .collect();
     Advice {
         options,
         missing,
         notes,
+        asked,
     }
 }
 
@@ -143,5 +165,28 @@ fn advised(knowledge: &Knowledge, id: OptionId, fit: Fit, tally: Tally) -> Advis
         caveats: tally.caveats,
         evidence: entry.evidence.clone(),
         rules: tally.rules,
+    }
+}
+
+fn brief(knowledge: &Knowledge, id: OptionId, options: &[AdvisedOption]) -> Brief {
+    let entry = knowledge.option(id);
+    let mut caveats: Vec<Caveat> = Vec::new();
+    for rule in knowledge.rules().iter().filter(|r| r.option == Some(id)) {
+        if let Some(text) = &rule.caveat {
+            if !caveats.iter().any(|c| &c.text == text) {
+                caveats.push(Caveat {
+                    text: text.clone(),
+                    sources: rule.sources.clone(),
+                });
+            }
+        }
+    }
+    Brief {
+        id,
+        title: entry.title.clone(),
+        what: entry.what.clone(),
+        fit: options.iter().find(|o| o.id == id).map(|o| o.fit),
+        evidence: entry.evidence.clone(),
+        caveats,
     }
 }

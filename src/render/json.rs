@@ -15,5 +15,6 @@ pub fn json(answer: &Answer) -> serde_json::Value {
         "options": answer.advice.options,
         "missing": answer.advice.missing,
         "notes": answer.advice.notes,
+        "asked": answer.advice.asked,
     })
 }

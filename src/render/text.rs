@@ -16,6 +16,11 @@ Try, for example:
   is she a PRRT candidate? eGFR 35, plt 90
 Later messages refine the same case; `reset` starts a new one.";
 
+/// The answer to a message that says nothing about a case.
+pub(super) fn nothing() -> &'static str {
+    NOTHING
+}
+
 const NOTHING: &str = "\
 I found nothing about a case in that; try the primary site and grade, the liver lesions \
 (how many, largest size), disease outside the liver, and SSTR imaging, e.g. \
@@ -91,29 +96,26 @@ pub fn plain(answer: &Answer) -> String {
 /// missing information; the sources cited.
 fn advice(out: &mut String, answer: &Answer) {
     let advice = &answer.advice;
-    let asked: Vec<&AdvisedOption> = answer
-        .question
-        .options
-        .iter()
-        .filter_map(|id| advice.options.iter().find(|o| o.id == *id))
-        .collect();
     let focus = matches!(
         answer.question.intent,
         Intent::Eligibility | Intent::Compare | Intent::Toxicity | Intent::Evidence
     );
-    if focus && !asked.is_empty() {
+    if focus && !advice.asked.is_empty() {
         let _ = writeln!(out, "Asked about:");
-        for o in &asked {
-            option_line(out, o);
+        for b in &advice.asked {
+            let fit = b
+                .fit
+                .map_or("not assessed for this case".to_string(), |f| f.to_string());
+            let _ = writeln!(out, "  {} [{}]: {}", b.title, fit, b.what);
             match answer.question.intent {
-                Intent::Toxicity => o.caveats.iter().for_each(|c| caveat_line(out, "      ", c)),
-                Intent::Evidence => {
+                Intent::Toxicity => b.caveats.iter().for_each(|c| caveat_line(out, "    ", c)),
+                Intent::Evidence | Intent::Compare => {
                     let _ = writeln!(
                         out,
-                        "      evidence ({}): {} [{}]",
-                        o.evidence.scheme,
-                        o.evidence.level,
-                        o.evidence.sources.join(", ")
+                        "    evidence ({}): {} [{}]",
+                        b.evidence.scheme,
+                        b.evidence.level,
+                        b.evidence.sources.join(", ")
                     );
                 }
                 _ => {}
@@ -160,7 +162,16 @@ fn advice(out: &mut String, answer: &Answer) {
         }
     }
     let mut cited: Vec<&str> = Vec::new();
-    let notes = advice.notes.iter().flat_map(|n| &n.sources);
+    let notes = advice
+        .notes
+        .iter()
+        .flat_map(|n| &n.sources)
+        .chain(advice.asked.iter().flat_map(|b| {
+            b.evidence
+                .sources
+                .iter()
+                .chain(b.caveats.iter().flat_map(|c| &c.sources))
+        }));
     for o in &advice.options {
         for s in o
             .evidence
