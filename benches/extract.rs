@@ -32,7 +32,8 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use netboard::assertion_tsv::locate;
-use netboard::engine::{data_dir, Engine};
+use netboard::decide::decide;
+use netboard::engine::{data_dir, Answer, Engine};
 use netboard::extract::intents::Intents;
 use netboard::extract::patterns::Folded;
 use netboard::render;
@@ -300,9 +301,37 @@ fn bench_stages(c: &mut Criterion) {
     group.finish();
 }
 
+/// The decision and its rendering for a typical case (target ≤ 20 µs): the case is extracted
+/// once, then each iteration decides it against every rule and renders the plain answer. The
+/// whole `ask` path (extract + decide + render, target ≤ 50 µs) is `ask_render/message_200`.
+fn bench_decide(c: &mut Criterion) {
+    let engine = engine();
+    let answer = engine.ask(MESSAGE_200);
+    let mut group = c.benchmark_group("decide_render");
+    group
+        .sample_size(50)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    group.bench_function("message_200", |b| {
+        b.iter(|| {
+            let advice = decide(
+                engine.knowledge(),
+                &answer.question,
+                black_box(&answer.case),
+            );
+            render::plain(&Answer {
+                advice,
+                ..answer.clone()
+            })
+        })
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
     bench_extract,
+    bench_decide,
     bench_stages,
     bench_assertion,
     bench_load
