@@ -12,7 +12,6 @@
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// How a feature's value is typed.
@@ -253,7 +252,47 @@ pub struct Finding {
 /// The features of one case, keyed and ordered by [`FeatureId`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseFeatures {
-    findings: BTreeMap<FeatureId, Finding>,
+    findings: Slots,
+}
+
+/// One slot per feature: every look-up is an index, which matters to the decision module, whose
+/// rules test features hundreds of times per answer.
+#[derive(Debug, Clone, PartialEq)]
+struct Slots([Option<Finding>; FeatureId::ALL.len()]);
+
+impl Default for Slots {
+    fn default() -> Self {
+        Slots(std::array::from_fn(|_| None))
+    }
+}
+
+impl Slots {
+    fn get(&self, feature: &FeatureId) -> Option<&Finding> {
+        self.0[*feature as usize].as_ref()
+    }
+
+    fn get_mut(&mut self, feature: &FeatureId) -> Option<&mut Finding> {
+        self.0[*feature as usize].as_mut()
+    }
+
+    fn insert(&mut self, feature: FeatureId, finding: Finding) -> Option<Finding> {
+        self.0[feature as usize].replace(finding)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.iter().all(Option::is_none)
+    }
+
+    fn len(&self) -> usize {
+        self.0.iter().filter(|f| f.is_some()).count()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&FeatureId, &Finding)> {
+        FeatureId::ALL
+            .iter()
+            .zip(&self.0)
+            .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+    }
 }
 
 /// What a follow-up changed in a case.
@@ -382,7 +421,7 @@ fn join_text(text: &mut String, more: &str) {
 impl Serialize for CaseFeatures {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.findings.len()))?;
-        for (k, v) in &self.findings {
+        for (k, v) in self.findings.iter() {
             map.serialize_entry(k.name(), v)?;
         }
         map.end()

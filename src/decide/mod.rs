@@ -16,6 +16,7 @@ use crate::knowledge::{Category, Evidence, Knowledge};
 use crate::question::{OptionId, Question};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The decision for one case.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -36,11 +37,11 @@ pub struct Advice {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Brief {
     pub id: OptionId,
-    pub title: String,
-    pub what: String,
+    pub title: Arc<str>,
+    pub what: Arc<str>,
     /// Its fit for this case, when any rule speaks to it.
     pub fit: Option<Fit>,
-    pub evidence: Evidence,
+    pub evidence: Arc<Evidence>,
     pub caveats: Vec<Caveat>,
 }
 
@@ -48,13 +49,13 @@ pub struct Brief {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AdvisedOption {
     pub id: OptionId,
-    pub title: String,
+    pub title: Arc<str>,
     pub category: Category,
     pub fit: Fit,
     /// The reasons of the rules that set the fit.
-    pub why: Vec<String>,
+    pub why: Vec<Arc<str>>,
     pub caveats: Vec<Caveat>,
-    pub evidence: Evidence,
+    pub evidence: Arc<Evidence>,
     /// The ids of the rules that fired for this option: the trace.
     pub rules: Vec<String>,
 }
@@ -62,22 +63,22 @@ pub struct AdvisedOption {
 /// A caveat about an option's evidence or harms, with its sources.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Caveat {
-    pub text: String,
-    pub sources: Vec<String>,
+    pub text: Arc<str>,
+    pub sources: Arc<[String]>,
 }
 
 /// A feature whose value would change the answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Missing {
     pub feature: FeatureId,
-    pub why: String,
+    pub why: Arc<str>,
 }
 
 #[derive(Default)]
 struct Tally {
     best_support: Option<Fit>,
     lowest_cap: Option<Fit>,
-    why: Vec<String>,
+    why: Vec<Arc<str>>,
     caveats: Vec<Caveat>,
     rules: Vec<String>,
 }

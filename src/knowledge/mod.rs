@@ -22,6 +22,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 use toml::Spanned;
 
 /// What kind of publication or text a source is; evidence levels are named in this scheme.
@@ -146,12 +147,13 @@ struct RawOption {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TreatmentOption {
     pub id: OptionId,
-    pub title: String,
+    pub title: Arc<str>,
     pub category: Category,
     /// What it is, for a clinician.
-    pub what: String,
+    pub what: Arc<str>,
     pub sources: Vec<String>,
-    pub evidence: Evidence,
+    /// Shared with every answer that lists the option, so an answer clones no text.
+    pub evidence: Arc<Evidence>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -293,11 +295,11 @@ impl Knowledge {
             }
             let option = TreatmentOption {
                 id,
-                title: raw.title,
+                title: raw.title.into(),
                 category: raw.category,
-                what: raw.what,
+                what: raw.what.into(),
                 sources: raw.sources,
-                evidence: raw.evidence,
+                evidence: Arc::new(raw.evidence),
             };
             catalogue.insert(id, option);
         }

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 use toml::Spanned;
 
 /// How well an option fits a case, best first (CONTRACT.md §3).
@@ -191,11 +192,13 @@ pub struct Rule {
     pub option: Option<OptionId>,
     pub when: Condition,
     pub effect: Effect,
-    pub reason: String,
-    pub caveat: Option<String>,
+    /// Shared with the answers that quote it (as are `caveat` and `sources`): no text is copied
+    /// per answer.
+    pub reason: Arc<str>,
+    pub caveat: Option<Arc<str>>,
     pub missing: Option<FeatureId>,
     pub rationale: String,
-    pub sources: Vec<String>,
+    pub sources: Arc<[String]>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -327,11 +330,11 @@ fn check(raw: &RawRule, known_source: &impl Fn(&str) -> bool) -> Result<Rule, Ve
             option,
             when,
             effect,
-            reason: raw.reason.clone(),
-            caveat: raw.caveat.clone(),
+            reason: raw.reason.as_str().into(),
+            caveat: raw.caveat.as_deref().map(Into::into),
             missing,
             rationale: raw.rationale.clone(),
-            sources: raw.sources.clone(),
+            sources: raw.sources.clone().into(),
         }),
         _ => Err(problems),
     }

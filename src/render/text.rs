@@ -162,22 +162,23 @@ fn advice(out: &mut String, answer: &Answer) {
         }
     }
     let mut cited: Vec<&str> = Vec::new();
-    let notes = advice
-        .notes
-        .iter()
-        .flat_map(|n| &n.sources)
-        .chain(advice.asked.iter().flat_map(|b| {
-            b.evidence
-                .sources
-                .iter()
-                .chain(b.caveats.iter().flat_map(|c| &c.sources))
-        }));
+    let notes =
+        advice
+            .notes
+            .iter()
+            .flat_map(|n| n.sources.iter())
+            .chain(advice.asked.iter().flat_map(|b| {
+                b.evidence
+                    .sources
+                    .iter()
+                    .chain(b.caveats.iter().flat_map(|c| c.sources.iter()))
+            }));
     for o in &advice.options {
         for s in o
             .evidence
             .sources
             .iter()
-            .chain(o.caveats.iter().flat_map(|c| &c.sources))
+            .chain(o.caveats.iter().flat_map(|c| c.sources.iter()))
             .chain(notes.clone())
         {
             if !cited.contains(&s.as_str()) {
