@@ -120,6 +120,8 @@ pub struct Mention {
     /// The receipt is worded through the disease course ("progression on"), so a negation there
     /// is about the course ("no progression on lanreotide"), not the receipt.
     course: bool,
+    /// The words ask for more on an option ("more on Y90"): they state nothing about the patient.
+    request: bool,
 }
 
 /// The compiled feature patterns and thresholds.
@@ -241,6 +243,7 @@ impl FeaturePatterns {
                     value,
                     received: groups.name("received").is_some(),
                     course: groups.name("course").is_some(),
+                    request: groups.name("request").is_some(),
                 });
             }
         });
@@ -272,7 +275,7 @@ impl FeaturePatterns {
         let mut treatments = Vec::new();
         for (m, a) in mentions.iter().zip(assertions) {
             let p = &self.patterns[m.pattern];
-            if a.hypothetical || a.other {
+            if a.hypothetical || a.other || m.request {
                 continue;
             }
             match p.history {

@@ -21,6 +21,10 @@ pub(super) fn nothing() -> &'static str {
     NOTHING
 }
 
+const SOURCES_WITHOUT_CASE: &str = "\
+Every source netboard cites is listed, with what it supports and how sure its record is, by \
+`netboard sources`. Ask about a case or an option (\"more on PRRT\") for the sources behind it.";
+
 const NOTHING: &str = "\
 I found nothing about a case in that; try the primary site and grade, the liver lesions \
 (how many, largest size), disease outside the liver, and SSTR imaging, e.g. \
@@ -43,7 +47,13 @@ pub fn plain(answer: &Answer) -> String {
         out.push('\n');
         return out;
     }
-    if answer.case.is_empty() && answer.question.options.is_empty() {
+    let no_case = answer.case.is_empty() && answer.question.options.is_empty();
+    if no_case && answer.question.intent == Intent::Evidence {
+        out.push_str(SOURCES_WITHOUT_CASE);
+        out.push('\n');
+        return out;
+    }
+    if no_case {
         out.push_str(NOTHING);
         out.push('\n');
         return out;
@@ -107,6 +117,10 @@ fn advice(out: &mut String, answer: &Answer) {
                 .fit
                 .map_or("not assessed for this case".to_string(), |f| f.to_string());
             let _ = writeln!(out, "  {} [{}]: {}", b.title, fit, b.what);
+            let advised = advice.options.iter().find(|o| o.id == b.id);
+            if let Some(o) = advised.filter(|o| !o.why.is_empty()) {
+                let _ = writeln!(out, "    why, for this case: {}", o.why.join("; "));
+            }
             match answer.question.intent {
                 Intent::Toxicity => b.caveats.iter().for_each(|c| caveat_line(out, "    ", c)),
                 Intent::Evidence | Intent::Compare => {
@@ -117,6 +131,9 @@ fn advice(out: &mut String, answer: &Answer) {
                         b.evidence.level,
                         b.evidence.sources.join(", ")
                     );
+                    if answer.question.intent == Intent::Evidence {
+                        b.caveats.iter().for_each(|c| caveat_line(out, "    ", c));
+                    }
                 }
                 _ => {}
             }
