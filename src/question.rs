@@ -75,6 +75,17 @@ named_enum! {
     }
 }
 
+impl Intent {
+    /// Whether the answer leads with the options the question names (eligibility, comparison,
+    /// harms, evidence) rather than the whole list.
+    pub fn is_about_named_options(self) -> bool {
+        matches!(
+            self,
+            Intent::Eligibility | Intent::Compare | Intent::Toxicity | Intent::Evidence
+        )
+    }
+}
+
 /// The question a message asks: its intent and the options it names, in the order named.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Question {

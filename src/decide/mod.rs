@@ -33,6 +33,17 @@ pub struct Advice {
     pub asked: Vec<Brief>,
 }
 
+impl Advice {
+    /// The caveats an answer shows, with their option: those of every option it does not rule
+    /// out (a caveat about an option not favoured would only distract).
+    pub fn shown_caveats(&self) -> impl Iterator<Item = (&AdvisedOption, &Caveat)> {
+        self.options
+            .iter()
+            .filter(|o| o.fit != Fit::NotFavoured)
+            .flat_map(|o| o.caveats.iter().map(move |c| (o, c)))
+    }
+}
+
 /// What the knowledge base says of one option the question names.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Brief {

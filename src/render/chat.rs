@@ -57,10 +57,7 @@ fn sections(answer: &Answer) -> Vec<String> {
     }
     out.push(understood);
     let advice = &answer.advice;
-    let focus = matches!(
-        answer.question.intent,
-        Intent::Eligibility | Intent::Compare | Intent::Toxicity | Intent::Evidence
-    );
+    let focus = answer.question.intent.is_about_named_options();
     if focus && !advice.asked.is_empty() {
         let mut asked = String::from("**Asked about**\n");
         for b in &advice.asked {
@@ -94,12 +91,7 @@ fn sections(answer: &Answer) -> Vec<String> {
         }
         out.push(options);
     }
-    let caveats: Vec<_> = advice
-        .options
-        .iter()
-        .filter(|o| o.fit != Fit::NotFavoured)
-        .flat_map(|o| o.caveats.iter().map(move |c| (o, c)))
-        .collect();
+    let caveats: Vec<_> = advice.shown_caveats().collect();
     if !caveats.is_empty() || !advice.notes.is_empty() {
         let mut text = String::from("**Caveats**\n");
         for (o, c) in caveats {

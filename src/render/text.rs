@@ -106,10 +106,7 @@ pub fn plain(answer: &Answer) -> String {
 /// missing information; the sources cited.
 fn advice(out: &mut String, answer: &Answer) {
     let advice = &answer.advice;
-    let focus = matches!(
-        answer.question.intent,
-        Intent::Eligibility | Intent::Compare | Intent::Toxicity | Intent::Evidence
-    );
+    let focus = answer.question.intent.is_about_named_options();
     if focus && !advice.asked.is_empty() {
         let _ = writeln!(out, "Asked about:");
         for b in &advice.asked {
@@ -151,12 +148,7 @@ fn advice(out: &mut String, answer: &Answer) {
         }
     }
     // Caveats are shown whole: a shortened caveat can drop exactly the qualification that matters.
-    let caveats: Vec<_> = advice
-        .options
-        .iter()
-        .filter(|o| o.fit != Fit::NotFavoured)
-        .flat_map(|o| o.caveats.iter().map(move |c| (o, c)))
-        .collect();
+    let caveats: Vec<_> = advice.shown_caveats().collect();
     if !caveats.is_empty() && answer.question.intent != Intent::Toxicity {
         out.push_str("Caveats:\n");
         for (o, c) in caveats {
