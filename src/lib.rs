@@ -2,14 +2,14 @@
 //! tumours (NETs), in chat.
 //!
 //! A clinician types a case the way one does in chat — "pNET G2, 3 liver mets, largest 2 cm, no
-//! extrahepatic disease, dotatate avid — options?" — and netboard says what it understood and,
-//! with the decision module, the options, caveats, missing information and sources. It is decision
-//! support for healthcare professionals: never for patients, never a substitute for the tumour
-//! board.
+//! extrahepatic disease, dotatate avid — options?" — and netboard says what it understood, the
+//! options with how well each fits and why, the caveats about their evidence, the missing
+//! information and the sources. It is decision support for healthcare professionals: never for
+//! patients, never a substitute for the tumour board.
 //!
 //! ```text
-//! chat text ─► extract ─► CaseFeatures ─► (decide ─► Advice) ─► render ─► reply
-//!              ▲ intents/*.toml
+//! chat text ─► extract ─► CaseFeatures ─► decide ─► Advice ─► render ─► reply
+//!              ▲ intents/*.toml              ▲ knowledge/
 //! ```
 //!
 //! - [`case`]: the case features of CONTRACT.md §2 — ids, value types, merging of follow-ups.

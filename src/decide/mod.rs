@@ -42,6 +42,31 @@ impl Advice {
             .filter(|o| o.fit != Fit::NotFavoured)
             .flat_map(|o| o.caveats.iter().map(move |c| (o, c)))
     }
+
+    /// Every source the answer cites — options' evidence and caveats, general notes, the briefs
+    /// of asked options — once each, in order of first citation.
+    pub fn cited_sources(&self) -> Vec<&str> {
+        let options = self.options.iter().flat_map(|o| {
+            o.evidence
+                .sources
+                .iter()
+                .chain(o.caveats.iter().flat_map(|c| c.sources.iter()))
+        });
+        let notes = self.notes.iter().flat_map(|n| n.sources.iter());
+        let asked = self.asked.iter().flat_map(|b| {
+            b.evidence
+                .sources
+                .iter()
+                .chain(b.caveats.iter().flat_map(|c| c.sources.iter()))
+        });
+        let mut cited: Vec<&str> = Vec::new();
+        for id in options.chain(notes).chain(asked) {
+            if !cited.contains(&id.as_str()) {
+                cited.push(id);
+            }
+        }
+        cited
+    }
 }
 
 /// What the knowledge base says of one option the question names.

@@ -6,8 +6,9 @@
 //! the precedence among question patterns.
 //!
 //! Two rewrites happen before a pattern compiles, both documented in intents/README.md:
-//! `{NAME}` expands to the macro `NAME`, and `\b` becomes an ASCII word boundary, which keeps the
-//! fast DFA engines usable on any input (a Unicode `\b` makes them fall back on non-ASCII text).
+//! `{NAME}` expands to the macro `NAME`, and the Perl classes `\b`, `\d`, `\s`, `\w` become ASCII,
+//! which keeps the automata small and the fast DFA engines usable on any input (a Unicode `\b`
+//! makes them fall back on non-ASCII text).
 
 use super::assertion::{ContextRules, RawTrigger};
 use super::features::{FeaturePatterns, RawFeature, RawThreshold};

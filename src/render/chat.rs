@@ -115,6 +115,14 @@ fn sections(answer: &Answer) -> Vec<String> {
             let _ = writeln!(closing, "• {}: {}", m.feature.label(), m.why);
         }
     }
+    let cited = advice.cited_sources();
+    if !cited.is_empty() {
+        let _ = writeln!(
+            closing,
+            "**Sources** {} (`netboard sources` for citations)",
+            cited.join(", ")
+        );
+    }
     let _ = writeln!(
         closing,
         "_Decision support for healthcare professionals; check current guidelines and your tumour \

@@ -170,31 +170,7 @@ fn advice(out: &mut String, answer: &Answer) {
             let _ = writeln!(out, "  - {}: {}", m.feature.label(), m.why);
         }
     }
-    let mut cited: Vec<&str> = Vec::new();
-    let notes =
-        advice
-            .notes
-            .iter()
-            .flat_map(|n| n.sources.iter())
-            .chain(advice.asked.iter().flat_map(|b| {
-                b.evidence
-                    .sources
-                    .iter()
-                    .chain(b.caveats.iter().flat_map(|c| c.sources.iter()))
-            }));
-    for o in &advice.options {
-        for s in o
-            .evidence
-            .sources
-            .iter()
-            .chain(o.caveats.iter().flat_map(|c| c.sources.iter()))
-            .chain(notes.clone())
-        {
-            if !cited.contains(&s.as_str()) {
-                cited.push(s);
-            }
-        }
-    }
+    let cited = advice.cited_sources();
     if !cited.is_empty() {
         let _ = writeln!(
             out,
