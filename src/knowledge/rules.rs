@@ -103,12 +103,13 @@ impl Condition {
             let test = match key.as_str() {
                 "is" => Test::Is(match (id.kind(), value) {
                     // A list feature is tested for one item.
-                    (Kind::List(_), toml::Value::String(_)) => match Value::for_feature(id, value)?
-                    {
-                        Value::List(items) => Value::Term(items[0]),
-                        other => other,
-                    },
-                    _ => Value::for_feature(id, value)?,
+                    (Kind::List(_), toml::Value::String(_)) => {
+                        match Value::for_feature(id, *value)? {
+                            Value::List(items) => Value::Term(items[0]),
+                            other => other,
+                        }
+                    }
+                    _ => Value::for_feature(id, *value)?,
                 }),
                 "at_least" | "at_most" | "above" | "below" if !numeric => {
                     return Err(format!("`{key}` needs a numeric feature; `{name}` is not"))

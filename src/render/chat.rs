@@ -41,18 +41,10 @@ fn sections(answer: &Answer) -> Vec<String> {
         let _ = writeln!(understood, "Changed: {}", changed.join("; "));
     }
     for (feature, finding) in answer.case.iter() {
-        let possible = if finding.certainty == crate::case::Certainty::Possible {
-            " (possible)"
-        } else {
-            ""
-        };
         let _ = writeln!(
             understood,
-            "• {}: {}{} — “{}”",
-            feature.label(),
-            finding.value,
-            possible,
-            finding.text
+            "• {}",
+            super::understood(feature, finding, ("“", "”"))
         );
     }
     out.push(understood);

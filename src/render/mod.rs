@@ -16,3 +16,20 @@ pub use chat::{chat, MESSAGE_LIMIT};
 pub use json::json;
 pub use sources::sources;
 pub use text::{plain, HELP};
+
+use crate::case::{Certainty, FeatureId, Finding};
+
+/// One understood feature: `label: value`, `(possible)` when only raised, then the words it came
+/// from between `quotes` — when known: a case read back from the store, or sent as a features
+/// document, keeps no words.
+fn understood(feature: FeatureId, finding: &Finding, quotes: (&str, &str)) -> String {
+    let possible = match finding.certainty {
+        Certainty::Possible => " (possible)",
+        Certainty::Stated => "",
+    };
+    let mut line = format!("{}: {}{possible}", feature.label(), finding.value);
+    if !finding.text.is_empty() {
+        line = format!("{line} — {}{}{}", quotes.0, finding.text, quotes.1);
+    }
+    line
+}

@@ -1,6 +1,5 @@
 //! Plain text, as a chat reply reads.
 
-use crate::case::Certainty;
 use crate::decide::{AdvisedOption, Caveat};
 use crate::engine::Answer;
 use crate::knowledge::rules::Fit;
@@ -80,18 +79,10 @@ pub fn plain(answer: &Answer) -> String {
     } else {
         out.push_str("Understood:\n");
         for (feature, finding) in answer.case.iter() {
-            let possible = if finding.certainty == Certainty::Possible {
-                " (possible)"
-            } else {
-                ""
-            };
             let _ = writeln!(
                 out,
-                "  {}: {}{} — \"{}\"",
-                feature.label(),
-                finding.value,
-                possible,
-                finding.text
+                "  {}",
+                super::understood(feature, finding, ("\"", "\""))
             );
         }
     }

@@ -14,6 +14,8 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use std::fmt;
 
+pub mod wire;
+
 /// How a feature's value is typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -157,9 +159,9 @@ pub enum Value {
 }
 
 impl Value {
-    /// Checks `raw` (a TOML value from a data file) against `feature`'s kind and converts it.
-    /// A single term is accepted for a list feature and becomes a one-item list.
-    pub fn for_feature(feature: FeatureId, raw: &toml::Value) -> Result<Value, String> {
+    /// Checks `raw` (a value read from a data file or a JSON request) against `feature`'s kind
+    /// and converts it. A single term is accepted for a list feature and becomes a one-item list.
+    pub fn for_feature<'a>(feature: FeatureId, raw: impl Into<Raw<'a>>) -> Result<Value, String> {
         let term = |allowed: &'static [&'static str], s: &str| {
             allowed.iter().copied().find(|t| *t == s).ok_or_else(|| {
                 format!(
@@ -168,19 +170,17 @@ impl Value {
                 )
             })
         };
-        match (feature.kind(), raw) {
-            (Kind::Bool, toml::Value::Boolean(b)) => Ok(Value::Bool(*b)),
-            (Kind::Integer, toml::Value::Integer(i)) => Ok(Value::Integer(*i)),
-            (Kind::Number, toml::Value::Integer(i)) => Ok(Value::Number(*i as f64)),
-            (Kind::Number, toml::Value::Float(x)) => Ok(Value::Number(*x)),
-            (Kind::Term(allowed), toml::Value::String(s)) => term(allowed, s).map(Value::Term),
-            (Kind::List(allowed), toml::Value::String(s)) => {
-                term(allowed, s).map(|t| Value::List(vec![t]))
-            }
-            (Kind::List(allowed), toml::Value::Array(items)) => items
-                .iter()
+        match (feature.kind(), raw.into()) {
+            (Kind::Bool, Raw::Bool(b)) => Ok(Value::Bool(b)),
+            (Kind::Integer, Raw::Integer(i)) => Ok(Value::Integer(i)),
+            (Kind::Number, Raw::Integer(i)) => Ok(Value::Number(i as f64)),
+            (Kind::Number, Raw::Float(x)) if x.is_finite() => Ok(Value::Number(x)),
+            (Kind::Term(allowed), Raw::Str(s)) => term(allowed, s).map(Value::Term),
+            (Kind::List(allowed), Raw::Str(s)) => term(allowed, s).map(|t| Value::List(vec![t])),
+            (Kind::List(allowed), Raw::Array(items)) => items
+                .into_iter()
                 .map(|item| match item {
-                    toml::Value::String(s) => term(allowed, s),
+                    Raw::Str(s) => term(allowed, s),
                     other => Err(format!("`{feature}` lists terms, not `{other}`")),
                 })
                 .collect::<Result<Vec<_>, _>>()
@@ -211,6 +211,73 @@ impl fmt::Display for Value {
             Value::Number(x) => write!(f, "{}", trim_number(*x)),
             Value::Term(t) => f.write_str(t),
             Value::List(items) => f.write_str(&items.join(", ")),
+        }
+    }
+}
+
+/// A value as read from a TOML data file or a JSON request, before it is checked against a
+/// feature's kind by [`Value::for_feature`]. One view of both formats, so both are checked by the
+/// same code and fail with the same messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Raw<'a> {
+    Bool(bool),
+    Integer(i64),
+    Float(f64),
+    Str(&'a str),
+    Array(Vec<Raw<'a>>),
+    /// Anything else (a table, an object, null, a date), kept as written for the error message.
+    Other(String),
+}
+
+impl<'a> From<&'a toml::Value> for Raw<'a> {
+    fn from(v: &'a toml::Value) -> Self {
+        match v {
+            toml::Value::Boolean(b) => Raw::Bool(*b),
+            toml::Value::Integer(i) => Raw::Integer(*i),
+            toml::Value::Float(x) => Raw::Float(*x),
+            toml::Value::String(s) => Raw::Str(s),
+            toml::Value::Array(items) => Raw::Array(items.iter().map(Raw::from).collect()),
+            other => Raw::Other(other.to_string()),
+        }
+    }
+}
+
+impl<'a> From<&'a serde_json::Value> for Raw<'a> {
+    fn from(v: &'a serde_json::Value) -> Self {
+        use serde_json::Value as J;
+        match v {
+            J::Bool(b) => Raw::Bool(*b),
+            J::Number(n) => match n.as_i64() {
+                Some(i) => Raw::Integer(i),
+                None => n
+                    .as_f64()
+                    .map_or_else(|| Raw::Other(n.to_string()), Raw::Float),
+            },
+            J::String(s) => Raw::Str(s),
+            J::Array(items) => Raw::Array(items.iter().map(Raw::from).collect()),
+            other => Raw::Other(other.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Raw<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Raw::Bool(b) => write!(f, "{b}"),
+            Raw::Integer(i) => write!(f, "{i}"),
+            Raw::Float(x) => write!(f, "{x}"),
+            Raw::Str(s) => write!(f, "{s:?}"),
+            Raw::Array(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+            Raw::Other(s) => f.write_str(s),
         }
     }
 }
