@@ -21,6 +21,7 @@
 //! - [`load`]: reading the reviewed data files, every fault as `file:line: what is wrong`.
 //! - [`engine`]: the one seam every front end calls; keeps a conversation's case.
 //! - [`render`]: answers as plain text and JSON; pure.
+//! - `store` (feature `store`): each conversation's case in embedded SQLite, never message text.
 //! - [`transport`]: the front ends (the local console; Discord and HTTP to come).
 //! - [`assertion_tsv`]: measuring the assertion step on annotated sets.
 //!
@@ -43,4 +44,6 @@ pub mod knowledge;
 pub mod load;
 pub mod question;
 pub mod render;
+#[cfg(feature = "store")]
+pub mod store;
 pub mod transport;
