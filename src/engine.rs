@@ -1,9 +1,16 @@
 //! The engine: the one seam every front end calls with (conversation, text).
 //!
-//! A transport (console, later Discord and HTTP) owns a [`Conversation`] per chat thread, hands
-//! each message to [`Engine::answer`] and renders the [`Reply`] it gets back. The engine keeps the
+//! A transport (console, Discord, HTTP) owns a [`Conversation`] per chat thread, hands each
+//! message to [`Engine::answer`] and renders the [`Reply`] it gets back. The engine keeps the
 //! conversation's case: a follow-up's features refine it (a newer statement replaces the older)
 //! and the reply says what changed. It never keeps message text, only normalised features.
+//!
+//! Where the case is *decided* is a separate choice, a [`Decider`]: the engine itself, in process,
+//! or a netboard decision service that several front ends share (remote mode,
+//! `transport::remote`). Extraction and the conversation stay local either way, so a remote
+//! answer renders exactly as an in-process one; [`Engine::answer_with`] is the call for a front
+//! end that may decide remotely, and a decision that fails leaves the conversation untouched, so
+//! the next message simply tries again.
 
 use crate::case::{CaseFeatures, Change};
 use crate::decide::{decide, Advice};
@@ -11,6 +18,8 @@ use crate::extract::{Extraction, Extractor};
 use crate::knowledge::Knowledge;
 use crate::load::Faults;
 use crate::question::Question;
+use std::convert::Infallible;
+use std::fmt;
 use std::path::Path;
 
 /// Where netboard's data directories live: `NETBOARD_DATA_DIR`, else the source tree it was built
@@ -67,6 +76,39 @@ pub struct Basis {
     pub reviewed: String,
 }
 
+/// A decision and the knowledge base it rests on: what a [`Decider`] returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub advice: Advice,
+    pub basis: Basis,
+}
+
+/// Where a case is decided: the [`Engine`] in process, or a netboard decision service.
+pub trait Decider {
+    /// Decides the options for `case` as `question` asks, or says why no decision came.
+    fn decide(&self, question: &Question, case: &CaseFeatures) -> Result<Decision, DecisionError>;
+}
+
+/// Why a decider gave no decision: the service it asked, and what went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionError {
+    /// Where the decision was asked for (the service's URL).
+    pub service: String,
+    pub why: String,
+}
+
+impl fmt::Display for DecisionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the decision service at {} gave no answer: {}",
+            self.service, self.why
+        )
+    }
+}
+
+impl std::error::Error for DecisionError {}
+
 impl Engine {
     /// Loads `intents/` and `knowledge/` from `dir`, reporting the faults of both.
     pub fn load(dir: &Path) -> Result<Engine, Faults> {
@@ -101,6 +143,14 @@ impl Engine {
         }
     }
 
+    /// Decides `case` in process.
+    pub fn decision(&self, question: &Question, case: &CaseFeatures) -> Decision {
+        Decision {
+            advice: decide(&self.knowledge, question, case),
+            basis: self.basis(),
+        }
+    }
+
     /// Answers one message on its own, without a conversation.
     pub fn ask(&self, text: &str) -> Answer {
         let Extraction { question, features } = self.extractor.extract(text);
@@ -115,25 +165,96 @@ impl Engine {
         }
     }
 
-    /// Answers one message of `conversation`, refining its case.
+    /// Answers one message of `conversation`, refining its case; decides in process.
     pub fn answer(&self, conversation: &mut Conversation, text: &str) -> Reply {
+        infallible(self.reply(conversation, text, self.in_process()))
+    }
+
+    /// Answers one message of `conversation` with the decision of `decider` (remote mode). When
+    /// the decider fails, the conversation is left as it was, so the next message retries.
+    pub fn answer_with(
+        &self,
+        decider: &dyn Decider,
+        conversation: &mut Conversation,
+        text: &str,
+    ) -> Result<Reply, DecisionError> {
+        self.reply(conversation, text, |q, c| decider.decide(q, c))
+    }
+
+    /// Answers a case sent as features rather than words (the HTTP API, CDS Hooks): `stated`
+    /// refines `conversation`'s case as a message's features would.
+    pub fn answer_features(
+        &self,
+        conversation: &mut Conversation,
+        question: Question,
+        stated: CaseFeatures,
+    ) -> Answer {
+        infallible(refine_and_decide(
+            conversation,
+            question,
+            stated,
+            self.in_process(),
+        ))
+    }
+
+    /// The in-process decision in the form [`Engine::reply`] takes; it cannot fail.
+    fn in_process(
+        &self,
+    ) -> impl FnOnce(&Question, &CaseFeatures) -> Result<Decision, Infallible> + '_ {
+        |question, case| Ok(self.decision(question, case))
+    }
+
+    fn reply<E>(
+        &self,
+        conversation: &mut Conversation,
+        text: &str,
+        decide: impl FnOnce(&Question, &CaseFeatures) -> Result<Decision, E>,
+    ) -> Result<Reply, E> {
         if is_reset(text) {
             conversation.case = CaseFeatures::new();
-            return Reply::Reset;
+            return Ok(Reply::Reset);
         }
         let Extraction { question, features } = self.extractor.extract(text);
-        let follow_up = !conversation.case.is_empty();
-        let changes = conversation.case.refine(&features);
-        let changes = if follow_up { changes } else { Vec::new() };
-        Reply::Answer(Box::new(Answer {
-            advice: decide(&self.knowledge, &question, &conversation.case),
-            question,
-            stated: features,
-            case: conversation.case.clone(),
-            changes,
-            follow_up,
-            basis: self.basis(),
-        }))
+        let answer = refine_and_decide(conversation, question, features, decide)?;
+        Ok(Reply::Answer(Box::new(answer)))
+    }
+}
+
+/// Refines the conversation's case with `stated` and decides it; the conversation changes only
+/// when the decision comes.
+fn refine_and_decide<E>(
+    conversation: &mut Conversation,
+    question: Question,
+    stated: CaseFeatures,
+    decide: impl FnOnce(&Question, &CaseFeatures) -> Result<Decision, E>,
+) -> Result<Answer, E> {
+    let follow_up = !conversation.case.is_empty();
+    let mut case = conversation.case.clone();
+    let changes = case.refine(&stated);
+    let changes = if follow_up { changes } else { Vec::new() };
+    let Decision { advice, basis } = decide(&question, &case)?;
+    conversation.case = case.clone();
+    Ok(Answer {
+        question,
+        stated,
+        case,
+        changes,
+        follow_up,
+        advice,
+        basis,
+    })
+}
+
+fn infallible<T>(result: Result<T, Infallible>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(never) => match never {},
+    }
+}
+
+impl Decider for Engine {
+    fn decide(&self, question: &Question, case: &CaseFeatures) -> Result<Decision, DecisionError> {
+        Ok(self.decision(question, case))
     }
 }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::fmt;
 
 macro_rules! named_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident ($what:literal) { $($variant:ident = $text:literal),* $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum $name { $($variant),* }
@@ -36,12 +36,26 @@ macro_rules! named_enum {
                 s.serialize_str(self.name())
             }
         }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let name = <String as serde::Deserialize>::deserialize(d)?;
+                $name::from_name(&name).ok_or_else(|| {
+                    let names: Vec<&str> = $name::ALL.iter().map(|v| v.name()).collect();
+                    serde::de::Error::custom(format!(
+                        "unknown {} `{name}`; expected one of {}",
+                        $what,
+                        names.join(", ")
+                    ))
+                })
+            }
+        }
     };
 }
 
 named_enum! {
     /// What kind of answer the message asks for. `Options` is the default.
-    Intent {
+    Intent ("intent") {
         Options = "options",
         Eligibility = "eligibility",
         Compare = "compare",
@@ -53,7 +67,7 @@ named_enum! {
 
 named_enum! {
     /// A treatment option of the catalogue (CONTRACT.md §3).
-    OptionId {
+    OptionId ("option id") {
         HepaticResection = "hepatic_resection",
         ThermalAblation = "thermal_ablation",
         IrreversibleElectroporation = "irreversible_electroporation",

@@ -1,5 +1,5 @@
-//! The three renderings of an answer — plain text, chat messages and JSON — against golden files,
-//! and the promises every rendering keeps whatever the case.
+//! The renderings of an answer — plain text, chat messages, JSON and CDS Hooks cards — against
+//! golden files, and the promises every rendering keeps whatever the case.
 
 mod support;
 
@@ -47,6 +47,37 @@ fn plain_chat_and_json_match_their_golden_files() {
         );
         let json = serde_json::to_string_pretty(&render::json(&answer)).unwrap() + "\n";
         support::golden(&format!("render/{name}.json"), &json);
+        let cds = render::cds_response(&answer, HOOK_INSTANCE);
+        support::golden(
+            &format!("render/{name}.cds.json"),
+            &(serde_json::to_string_pretty(&cds).unwrap() + "\n"),
+        );
+    }
+}
+
+/// A fixed hook call, so the cards' name-based ids are reproducible.
+const HOOK_INSTANCE: uuid::Uuid = uuid::uuid!("d1577c69-dfbe-44ad-ba6d-3e05e953b2ea");
+
+#[test]
+fn cds_cards_keep_the_spec_rules() {
+    for (name, text) in CASES {
+        let cds = render::cds_response(&ENGINE.ask(text), HOOK_INSTANCE);
+        if let Err(fault) = support::cds_rules(&cds) {
+            panic!("{name}: {fault}\n{cds:#}");
+        }
+    }
+}
+
+#[test]
+fn the_advice_document_reads_back_into_the_same_decision() {
+    for (name, text) in CASES {
+        let answer = ENGINE.ask(text);
+        let doc = render::json(&answer);
+        // Through text, as remote mode receives it.
+        let doc: serde_json::Value = serde_json::from_str(&doc.to_string()).unwrap();
+        let decision = render::decision(&doc).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(decision.advice, answer.advice, "{name}");
+        assert_eq!(decision.basis, answer.basis, "{name}");
     }
 }
 

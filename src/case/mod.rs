@@ -146,6 +146,14 @@ impl Serialize for FeatureId {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for FeatureId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        FeatureId::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown feature `{name}`")))
+    }
+}
+
 /// A feature's value. Terms are the contract's `&'static` strings, so values are cheap to copy
 /// and compare and can never hold a term the contract does not define.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -14,12 +14,13 @@ use crate::case::{CaseFeatures, FeatureId};
 use crate::knowledge::rules::{Effect, Fit};
 use crate::knowledge::{Category, Evidence, Knowledge};
 use crate::question::{OptionId, Question};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// The decision for one case.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The decision for one case. It reads back from the advice document it is rendered into
+/// ([`crate::render::decision`]), which is how remote mode receives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Advice {
     /// The options the case makes relevant, best fit first.
     pub options: Vec<AdvisedOption>,
@@ -70,7 +71,7 @@ impl Advice {
 }
 
 /// What the knowledge base says of one option the question names.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Brief {
     pub id: OptionId,
     pub title: Arc<str>,
@@ -82,7 +83,7 @@ pub struct Brief {
 }
 
 /// One option with its fit for the case.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdvisedOption {
     pub id: OptionId,
     pub title: Arc<str>,
@@ -97,14 +98,14 @@ pub struct AdvisedOption {
 }
 
 /// A caveat about an option's evidence or harms, with its sources.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Caveat {
     pub text: Arc<str>,
     pub sources: Arc<[String]>,
 }
 
 /// A feature whose value would change the answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Missing {
     pub feature: FeatureId,
     pub why: Arc<str>,

@@ -70,3 +70,63 @@ pub fn golden(name: &str, got: &str) {
         diff(&want, got)
     );
 }
+
+/// Checks a CDS Hooks response against the rules of the spec netboard keeps: every card has a
+/// `uuid` (unique within the response), a `summary` under 140 characters, an `indicator` of
+/// `info`, `warning` or `critical`, and a `source.label`; at most one `warning` card; and nowhere
+/// a null, an empty string or an empty array. Returns the first fault with its JSON path.
+pub fn cds_rules(response: &serde_json::Value) -> Result<(), String> {
+    no_empties("$", response)?;
+    let cards = response["cards"]
+        .as_array()
+        .ok_or("`cards` is not an array")?;
+    let mut uuids = std::collections::HashSet::new();
+    for (i, card) in cards.iter().enumerate() {
+        let at = format!("$.cards[{i}]");
+        let uuid = card["uuid"].as_str().ok_or(format!("{at}: no uuid"))?;
+        uuid::Uuid::parse_str(uuid).map_err(|e| format!("{at}.uuid: {e}"))?;
+        if !uuids.insert(uuid) {
+            return Err(format!("{at}.uuid: {uuid} repeats"));
+        }
+        let summary = card["summary"]
+            .as_str()
+            .ok_or(format!("{at}: no summary"))?;
+        if summary.chars().count() >= 140 {
+            return Err(format!(
+                "{at}.summary: {} characters",
+                summary.chars().count()
+            ));
+        }
+        let indicator = card["indicator"].as_str().unwrap_or("");
+        if !["info", "warning", "critical"].contains(&indicator) {
+            return Err(format!("{at}.indicator: `{indicator}`"));
+        }
+        card["source"]["label"]
+            .as_str()
+            .ok_or(format!("{at}: no source.label"))?;
+    }
+    let warnings = cards.iter().filter(|c| c["indicator"] == "warning").count();
+    if warnings > 1 {
+        return Err(format!("{warnings} warning cards"));
+    }
+    Ok(())
+}
+
+/// Fails at the first null, empty string, empty array or empty object under `value`.
+pub fn no_empties(path: &str, value: &serde_json::Value) -> Result<(), String> {
+    use serde_json::Value as J;
+    match value {
+        J::Null => Err(format!("{path}: null")),
+        J::String(s) if s.is_empty() => Err(format!("{path}: empty string")),
+        J::Array(a) if a.is_empty() => Err(format!("{path}: empty array")),
+        J::Object(o) if o.is_empty() => Err(format!("{path}: empty object")),
+        J::Array(a) => a
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| no_empties(&format!("{path}[{i}]"), v)),
+        J::Object(o) => o
+            .iter()
+            .try_for_each(|(k, v)| no_empties(&format!("{path}.{k}"), v)),
+        _ => Ok(()),
+    }
+}
