@@ -4,7 +4,7 @@
 //! input. Every error is one line on standard error that says what was wrong and what to do.
 
 use clap::{Parser, Subcommand};
-use netboard::engine::{data_dir, Engine};
+use netboard::engine::{data_dir, Decider, Engine};
 use netboard::{assertion_tsv, render, transport};
 use std::io::{self, BufRead, BufWriter, IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -40,6 +40,12 @@ enum Command {
     },
     /// Validate intents/ and knowledge/, and run every example in them.
     Check,
+    /// Serve the decision module over HTTP: JSON API and CDS Hooks (see README).
+    Serve {
+        /// The address to listen on.
+        #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
     /// List every source the knowledge base cites.
     Sources,
     /// Run only the assertion step on an annotated TSV (columns `concept` and `sentence`).
@@ -80,11 +86,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
             if std::env::var_os("DISCORD_TOKEN").is_some_and(|t| !t.is_empty()) {
                 eprintln!("netboard: DISCORD_TOKEN is set, but this build has no Discord front end yet; running the local console");
             }
+            let remote = remote_decider()?;
+            let decider: &dyn Decider = remote.as_deref().unwrap_or(&engine);
             let stdin = io::stdin();
             let prompt = stdin.is_terminal();
-            transport::console::run(&engine, stdin.lock(), io::stdout().lock(), prompt)
+            transport::console::run(&engine, decider, stdin.lock(), io::stdout().lock(), prompt)
                 .map_err(io_failure)
         }
+        Some(Command::Serve { addr }) => serve(&addr),
         Some(Command::Check) => {
             let engine = load()?;
             let knowledge = engine.knowledge();
@@ -121,6 +130,48 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 .map_err(|e| Failure(format!("{}: {e}", tsv.display()), 2))
         }
     }
+}
+
+/// The decision service of remote mode, when `NETBOARD_DECISION_URL` asks for one.
+#[cfg(feature = "remote")]
+fn remote_decider() -> Result<Option<Box<dyn Decider>>, Failure> {
+    let remote = transport::remote::RemoteDecider::from_env().map_err(|e| Failure(e, 2))?;
+    Ok(remote.map(|remote| {
+        eprintln!(
+            "netboard: remote mode: cases are decided by the service at {}",
+            remote.url()
+        );
+        Box::new(remote) as Box<dyn Decider>
+    }))
+}
+
+#[cfg(not(feature = "remote"))]
+fn remote_decider() -> Result<Option<Box<dyn Decider>>, Failure> {
+    match std::env::var_os("NETBOARD_DECISION_URL") {
+        Some(url) if !url.is_empty() => Err(Failure(
+            "NETBOARD_DECISION_URL is set, but this build has no remote mode; build with \
+             --features remote (or http), or unset it"
+                .into(),
+            2,
+        )),
+        _ => Ok(None),
+    }
+}
+
+#[cfg(feature = "http")]
+fn serve(addr: &str) -> Result<(), Failure> {
+    use transport::http;
+    let config = http::Config::from_env().map_err(|e| Failure(e, 2))?;
+    let engine = load()?;
+    http::run(addr, config, engine, &data_dir()).map_err(|e| Failure(e, 1))
+}
+
+#[cfg(not(feature = "http"))]
+fn serve(_addr: &str) -> Result<(), Failure> {
+    Err(Failure(
+        "this build has no HTTP service; build with --features http".into(),
+        2,
+    ))
 }
 
 fn ask_one(engine: &Engine, words: &[String], json: bool) -> Result<(), Failure> {

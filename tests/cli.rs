@@ -17,7 +17,8 @@ fn netboard_with(args: &[&str], stdin: &[u8], env: &[(&str, &Path)]) -> Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     cmd.env_remove("DISCORD_TOKEN")
-        .env_remove("NETBOARD_DATA_DIR");
+        .env_remove("NETBOARD_DATA_DIR")
+        .env_remove("NETBOARD_DECISION_URL");
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -18,7 +18,7 @@ pub mod rules;
 use crate::load::{Fault, Faults, SourceFile};
 use crate::question::OptionId;
 use rules::Rule;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
@@ -26,7 +26,7 @@ use std::sync::Arc;
 use toml::Spanned;
 
 /// What kind of publication or text a source is; evidence levels are named in this scheme.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     RandomisedPhase3,
@@ -74,7 +74,7 @@ impl SourceKind {
 }
 
 /// How sure the evidence sheet is of a source's record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Confidence {
     Confirmed,
@@ -93,25 +93,25 @@ impl fmt::Display for Confidence {
 }
 
 /// A citable source.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     pub id: String,
     pub citation: String,
     /// Publication (or approval, presentation) year; absent where the evidence sheet has none.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub year: Option<u16>,
     pub kind: SourceKind,
     pub confidence: Confidence,
     /// What netboard may cite it for.
     pub supports: String,
     /// What of the record is from memory, secondary or unverified.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
 /// An option's category (CONTRACT.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     Surgery,
@@ -123,7 +123,7 @@ pub enum Category {
 }
 
 /// The best evidence behind an option, its level named in its scheme.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Evidence {
     pub level: String,
@@ -144,7 +144,7 @@ struct RawOption {
 }
 
 /// A treatment option of the catalogue.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TreatmentOption {
     pub id: OptionId,
     pub title: Arc<str>,

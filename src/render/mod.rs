@@ -19,7 +19,7 @@ pub use cds::{cds_response, EXTENSION, SUMMARY_LIMIT};
 pub use chat::{chat, MESSAGE_LIMIT};
 pub use json::{decision, json};
 pub use sources::sources;
-pub use text::{plain, HELP};
+pub use text::{no_decision, plain, HELP};
 
 use crate::case::{Certainty, FeatureId, Finding};
 

@@ -1,7 +1,7 @@
 //! Plain text, as a chat reply reads.
 
 use crate::decide::{AdvisedOption, Caveat};
-use crate::engine::Answer;
+use crate::engine::{Answer, DecisionError};
 use crate::knowledge::rules::Fit;
 use crate::question::Intent;
 use std::fmt::Write;
@@ -28,6 +28,15 @@ const NOTHING: &str = "\
 I found nothing about a case in that; try the primary site and grade, the liver lesions \
 (how many, largest size), disease outside the liver, and SSTR imaging, e.g. \
 \"pNET G2, 3 liver mets, largest 2 cm, no extrahepatic disease, dotatate avid — options?\"";
+
+/// What a front end in remote mode says when the decision service gave no answer: what happened,
+/// that the message changed nothing, and that sending it again retries.
+pub fn no_decision(error: &DecisionError) -> String {
+    format!(
+        "No answer: {error}. Nothing in that message was applied to the case; send it again to \
+         retry.\n"
+    )
+}
 
 /// The closing line of every answer about a case.
 fn footer(answer: &Answer) -> String {

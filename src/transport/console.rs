@@ -2,14 +2,17 @@
 //!
 //! Each line is a message; later lines refine the same case; `reset` starts over; end of input
 //! (Ctrl-D) quits. The console is the embedded default front end when no Discord token is set.
+//! It decides with `decider`: the engine itself, or a decision service in remote mode, in which
+//! case an unreachable service is reported and the next line tries again.
 
-use crate::engine::{Conversation, Engine, Reply};
+use crate::engine::{Conversation, Decider, Engine, Reply};
 use crate::render;
 use std::io::{self, BufRead, Write};
 
 /// Runs the console over `input` and `output` until end of input.
 pub fn run(
     engine: &Engine,
+    decider: &dyn Decider,
     input: impl BufRead,
     mut output: impl Write,
     prompt: bool,
@@ -34,9 +37,12 @@ pub fn run(
             Err(e) => return Err(e),
         };
         if !line.trim().is_empty() {
-            match engine.answer(&mut conversation, &line) {
-                Reply::Reset => writeln!(output, "New case: the earlier features are cleared.")?,
-                Reply::Answer(answer) => write!(output, "{}", render::plain(&answer))?,
+            match engine.answer_with(decider, &mut conversation, &line) {
+                Ok(Reply::Reset) => {
+                    writeln!(output, "New case: the earlier features are cleared.")?
+                }
+                Ok(Reply::Answer(answer)) => write!(output, "{}", render::plain(&answer))?,
+                Err(error) => write!(output, "{}", render::no_decision(&error))?,
             }
             writeln!(output)?;
         }
