@@ -19,7 +19,7 @@
 use crate::decide::{Advice, AdvisedOption};
 use crate::engine::Answer;
 use crate::knowledge::rules::Fit;
-use serde_json::{json as j, Map, Value as Json};
+use serde_json::{json as j, Value as Json};
 use std::fmt::Write;
 use uuid::Uuid;
 
@@ -167,11 +167,7 @@ fn prune(value: &mut Json) {
         }
         Json::Object(map) => {
             map.values_mut().for_each(prune);
-            let kept: Map<String, Json> = std::mem::take(map)
-                .into_iter()
-                .filter(|(_, v)| !is_empty(v))
-                .collect();
-            *map = kept;
+            map.retain(|_, v| !is_empty(v));
         }
         _ => {}
     }

@@ -17,7 +17,7 @@ mod text;
 
 pub use cds::{cds_response, EXTENSION, SUMMARY_LIMIT};
 pub use chat::{chat, MESSAGE_LIMIT};
-pub use json::{decision, json};
+pub use json::{decision, json, json_bytes};
 pub use sources::sources;
 pub use text::{no_decision, plain, HELP};
 

@@ -14,7 +14,7 @@
 //! and save so that two follow-ups to the same case cannot lose each other's features. The
 //! catalogue pages never change while the process runs and are rendered once at start.
 
-use super::problem::{json_bytes, json_response, read_json, Problem};
+use super::problem::{json_serialized, json_response, read_json, Problem};
 use super::Service;
 use crate::case::{wire, CaseFeatures};
 use crate::engine::{Answer, Conversation, Engine, Reply};
@@ -129,7 +129,8 @@ pub(super) async fn advice(
                 })??
         }
     };
-    Ok(json_response(StatusCode::OK, &render::json(&answer)))
+    let body = render::json_bytes(&answer);
+    Ok(json_serialized(StatusCode::OK, body.into()))
 }
 
 /// Answers `input` in `conversation`; `reset` clears it and answers the empty case.
@@ -176,15 +177,15 @@ pub(super) async fn healthz() -> Response {
 
 /// `GET /v1/options`, `/v1/sources`, `/v1/knowledge`: pages rendered at start.
 pub(super) async fn options(State(service): State<Service>) -> Response {
-    json_bytes(StatusCode::OK, service.shared.pages.options.clone())
+    json_serialized(StatusCode::OK, service.shared.pages.options.clone())
 }
 
 pub(super) async fn sources(State(service): State<Service>) -> Response {
-    json_bytes(StatusCode::OK, service.shared.pages.sources.clone())
+    json_serialized(StatusCode::OK, service.shared.pages.sources.clone())
 }
 
 pub(super) async fn knowledge(State(service): State<Service>) -> Response {
-    json_bytes(StatusCode::OK, service.shared.pages.knowledge.clone())
+    json_serialized(StatusCode::OK, service.shared.pages.knowledge.clone())
 }
 
 /// The option catalogue: every option of CONTRACT.md §3 with what it is and its evidence.

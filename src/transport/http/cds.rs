@@ -12,7 +12,7 @@
 //! (`/metrics`, `netboard_cds_feedback_total`); an override's free-text `userComment` is read
 //! past and never recorded, as no message text is.
 
-use super::problem::{json_bytes, json_response, read_json, Problem};
+use super::problem::{json_serialized, json_response, read_json, Problem};
 use super::Service;
 use crate::case::wire;
 use crate::engine::Conversation;
@@ -54,7 +54,7 @@ pub(super) fn discovery() -> serde_json::Value {
 
 /// `GET /cds-services`.
 pub(super) async fn services(State(service): State<Service>) -> Response {
-    json_bytes(StatusCode::OK, service.shared.pages.discovery.clone())
+    json_serialized(StatusCode::OK, service.shared.pages.discovery.clone())
 }
 
 /// A hook call, as far as netboard reads it; other members (`fhirServer`, `prefetch`, …) are

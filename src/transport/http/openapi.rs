@@ -5,7 +5,7 @@
 //! and the version are filled in at start from the code itself, so they cannot drift. OpenAPI 3.1
 //! schemas are JSON Schema 2020-12: the HTTP tests validate every real response against them.
 
-use super::problem::json_bytes;
+use super::problem::json_serialized;
 use super::Service;
 use crate::case::FeatureId;
 use crate::question::{Intent, OptionId};
@@ -33,7 +33,7 @@ pub(super) fn document() -> Value {
 
 /// `GET /openapi.json`.
 pub(super) async fn serve(State(service): State<Service>) -> Response {
-    json_bytes(StatusCode::OK, service.shared.pages.openapi.clone())
+    json_serialized(StatusCode::OK, service.shared.pages.openapi.clone())
 }
 
 #[cfg(test)]

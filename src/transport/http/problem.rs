@@ -58,11 +58,11 @@ impl IntoResponse for Problem {
 
 /// A JSON response.
 pub(super) fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
-    json_bytes(status, body.to_string().into())
+    json_serialized(status, serde_json::to_vec(body).unwrap_or_default().into())
 }
 
 /// A response of JSON already serialized.
-pub(super) fn json_bytes(status: StatusCode, body: Bytes) -> Response {
+pub(super) fn json_serialized(status: StatusCode, body: Bytes) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
