@@ -997,3 +997,75 @@ fn remote_mode_says_plainly_when_the_service_is_unreachable_and_retries() {
     };
     assert_eq!(render::plain(&answer), render::plain(&expected));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The binary
+
+fn netboard_serve(env: &[(&str, &str)]) -> std::process::Child {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_netboard"));
+    command
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("NETBOARD_DB", scratch_store("binary"))
+        .env_remove("NETBOARD_MAX_IN_FLIGHT")
+        .env_remove("NETBOARD_REQUEST_TIMEOUT_MS")
+        .env_remove("NETBOARD_CASE_TTL")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.spawn().expect("the binary runs")
+}
+
+/// The child's standard error, line by line, readable with a deadline.
+fn stderr_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let stderr = child.stderr.take().unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    received
+}
+
+#[test]
+fn netboard_serve_listens_and_drains_on_sigterm() {
+    let mut child = netboard_serve(&[]);
+    let lines = stderr_lines(&mut child);
+    let first = lines.recv_timeout(DEADLINE).expect("it says where it listens");
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("no address in: {first}"));
+    let health = read(agent().get(&format!("http://{addr}/healthz")).call().unwrap());
+    assert_eq!(health.status, 200);
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "SIGTERM is a clean stop: {status}");
+    // The child has exited: its standard error ends, and the reader with it.
+    let rest: Vec<String> = lines.iter().collect();
+    assert!(rest.iter().any(|l| l.contains("stopped")), "{rest:?}");
+}
+
+#[test]
+fn netboard_serve_refuses_a_bad_limit_with_exit_code_2() {
+    let mut child = netboard_serve(&[("NETBOARD_MAX_IN_FLIGHT", "lots")]);
+    let lines = stderr_lines(&mut child);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2));
+    let message = lines.recv_timeout(DEADLINE).unwrap();
+    assert!(
+        message.contains("NETBOARD_MAX_IN_FLIGHT") && message.contains("`lots`"),
+        "{message}"
+    );
+}
