@@ -1024,7 +1024,10 @@ fn stderr_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<St
     let stderr = child.stderr.take().unwrap();
     let (lines, received) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
             if lines.send(line).is_err() {
                 break;
             }
@@ -1037,13 +1040,20 @@ fn stderr_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<St
 fn netboard_serve_listens_and_drains_on_sigterm() {
     let mut child = netboard_serve(&[]);
     let lines = stderr_lines(&mut child);
-    let first = lines.recv_timeout(DEADLINE).expect("it says where it listens");
+    let first = lines
+        .recv_timeout(DEADLINE)
+        .expect("it says where it listens");
     let addr = first
         .split("http://")
         .nth(1)
         .and_then(|rest| rest.split(' ').next())
         .unwrap_or_else(|| panic!("no address in: {first}"));
-    let health = read(agent().get(&format!("http://{addr}/healthz")).call().unwrap());
+    let health = read(
+        agent()
+            .get(&format!("http://{addr}/healthz"))
+            .call()
+            .unwrap(),
+    );
     assert_eq!(health.status, 200);
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -63,19 +63,23 @@ pub fn cds_response(answer: &Answer, hook_instance: Uuid) -> Json {
     j!({ "cards": cards, "extension": { EXTENSION: doc } })
 }
 
-/// "Thermal ablation (radiofrequency or microwave): possible — few liver metastases (…)".
+/// "Thermal ablation: possible — few liver metastases (at most 3, …)": the option's short name,
+/// so the reason gets the room.
 fn option_summary(option: &AdvisedOption) -> String {
-    let mut summary = format!("{}: {}", option.title, option.fit);
+    let mut summary = format!("{}: {}", option.short, option.fit);
     if let Some(first) = option.why.first() {
         let _ = write!(summary, " — {first}");
     }
     shorten(&summary, SUMMARY_LIMIT - 1)
 }
 
-/// The fit and its reasons, the caveats shown for the option with their sources, its evidence,
-/// and the answer's general notes.
+/// The option's full name, its fit and the reasons, the caveats shown for the option (whole, with
+/// their sources), its evidence, and the answer's general notes.
 fn option_detail(advice: &Advice, option: &AdvisedOption) -> String {
-    let mut out = format!("**Fit for this case: {}**\n", option.fit);
+    let mut out = format!(
+        "**{}** — fit for this case: **{}**\n",
+        option.title, option.fit
+    );
     if !option.why.is_empty() {
         out.push_str("\nWhy:\n");
         for why in &option.why {

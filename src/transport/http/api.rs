@@ -14,7 +14,7 @@
 //! and save so that two follow-ups to the same case cannot lose each other's features. The
 //! catalogue pages never change while the process runs and are rendered once at start.
 
-use super::problem::{json_serialized, json_response, read_json, Problem};
+use super::problem::{json_response, json_serialized, read_json, Problem};
 use super::Service;
 use crate::case::{wire, CaseFeatures};
 use crate::engine::{Answer, Conversation, Engine, Reply};
@@ -100,6 +100,7 @@ impl AdviceRequest {
                     let question = Question {
                         intent: self.intent.unwrap_or(Intent::Options),
                         options: self.asked_options.unwrap_or_default(),
+                        ..Question::default()
                     };
                     Input::Features(question, Box::new(case))
                 }

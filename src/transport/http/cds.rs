@@ -12,7 +12,7 @@
 //! (`/metrics`, `netboard_cds_feedback_total`); an override's free-text `userComment` is read
 //! past and never recorded, as no message text is.
 
-use super::problem::{json_serialized, json_response, read_json, Problem};
+use super::problem::{json_response, json_serialized, read_json, Problem};
 use super::Service;
 use crate::case::wire;
 use crate::engine::Conversation;
