@@ -89,7 +89,8 @@ pub trait Decider {
     fn decide(&self, question: &Question, case: &CaseFeatures) -> Result<Decision, DecisionError>;
 }
 
-/// Why a decider gave no decision: the service it asked, and what went wrong.
+/// Why a decider gave no decision: the service it asked, and what went wrong, as the end of a
+/// sentence about it ("cannot be reached: connection refused").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecisionError {
     /// Where the decision was asked for (the service's URL).
@@ -99,11 +100,7 @@ pub struct DecisionError {
 
 impl fmt::Display for DecisionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the decision service at {} gave no answer: {}",
-            self.service, self.why
-        )
+        write!(f, "the decision service at {} {}", self.service, self.why)
     }
 }
 

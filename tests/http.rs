@@ -979,7 +979,7 @@ fn remote_mode_says_plainly_when_the_service_is_unreachable_and_retries() {
         .expect_err("nothing listens");
     let said = render::no_decision(&error);
     assert!(said.contains(&format!("http://{addr}")), "{said}");
-    assert!(said.contains("cannot reach it"), "{said}");
+    assert!(said.contains("cannot be reached"), "{said}");
     assert!(said.contains("send it again"), "{said}");
     assert!(thread.case.is_empty(), "a failed message changes nothing");
 

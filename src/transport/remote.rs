@@ -90,22 +90,25 @@ impl Decider for RemoteDecider {
             .post(&url)
             .header("content-type", "application/json")
             .send(request.to_string())
-            .map_err(|e| self.fail(format!("cannot reach it: {e}")))?;
+            .map_err(|e| self.fail(format!("cannot be reached: {e}")))?;
         let status = response.status();
         let body = response
             .body_mut()
             .with_config()
             .limit(RESPONSE_LIMIT)
             .read_to_string()
-            .map_err(|e| self.fail(format!("its answer could not be read: {e}")))?;
+            .map_err(|e| self.fail(format!("sent an answer that could not be read: {e}")))?;
         let doc: serde_json::Value = serde_json::from_str(&body)
-            .map_err(|_| self.fail(format!("it answered HTTP {status} without a JSON body")))?;
+            .map_err(|_| self.fail(format!("answered HTTP {status} without a JSON body")))?;
         if !status.is_success() {
             let why = doc["why"].as_str().unwrap_or("no reason given");
-            return Err(self.fail(format!("it answered HTTP {status}: {why}")));
+            return Err(self.fail(format!("answered HTTP {status}: {why}")));
         }
-        render::decision(&doc)
-            .map_err(|e| self.fail(format!("its answer is not an advice document: {e}")))
+        render::decision(&doc).map_err(|e| {
+            self.fail(format!(
+                "answered something that is not an advice document: {e}"
+            ))
+        })
     }
 }
 

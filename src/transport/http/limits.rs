@@ -36,8 +36,8 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// 256 requests in flight — far above what two cores finish in a timeout at ~50 µs each, so
-    /// the bound only bites on a flood — and 10 seconds per request.
+    /// 256 requests in flight — at about 100 µs of work each, two cores clear that many in some
+    /// 13 ms, so the bound bites only on a flood — and 10 seconds per request.
     fn default() -> Self {
         Limits {
             max_in_flight: 256,

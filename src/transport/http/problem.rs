@@ -5,8 +5,8 @@
 //! not a value of `grade`; expected one of G1, G2, G3, NEC"}`. Bodies are read here, once, for
 //! every route that takes one: over the size limit is 413, bytes that are not JSON are 400 on
 //! `body`, and JSON of the wrong shape is 400 on the path of the offending field (serde's own
-//! message, e.g. "unknown field `txt`, expected one of …"). No error ever carries a backtrace,
-//! and none quotes the request's text back.
+//! message, e.g. "unknown field `txt`, expected one of …"). No error carries a backtrace, and
+//! none is logged: a `why` may quote the offending value, but only back to the caller who sent it.
 
 use super::limits::BODY_LIMIT;
 use axum::body::Bytes;
