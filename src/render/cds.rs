@@ -1,4 +1,4 @@
-//! CDS Hooks 2.0 cards: an answer as an EHR shows it (https://cds-hooks.hl7.org/2.0/).
+//! CDS Hooks 2.0 cards: an answer as an EHR shows it (<https://cds-hooks.hl7.org/2.0/>).
 //!
 //! One `info` card per option the case makes relevant, best fit first; at most one `warning`
 //! card, for the missing information that would change the options (or for a case with no

@@ -1,4 +1,4 @@
-//! CDS Hooks 2.0: discovery, the service, and feedback (https://cds-hooks.hl7.org/2.0/).
+//! CDS Hooks 2.0: discovery, the service, and feedback (<https://cds-hooks.hl7.org/2.0/>).
 //!
 //! netboard offers one service, [`SERVICE_ID`], on a custom hook for NET case consults,
 //! [`HOOK`] (custom hooks take a reverse-domain name). Its context carries `userId` (required by

@@ -3,17 +3,17 @@
 //!
 //! | route | module |
 //! | --- | --- |
-//! | `POST /v1/advice`, `GET /v1/options`, `/v1/sources`, `/v1/knowledge`, `/healthz` | [`api`] |
-//! | `GET /cds-services`, `POST /cds-services/{id}`, `POST /cds-services/{id}/feedback` | [`cds`] |
-//! | `GET /metrics` | [`metrics`] |
-//! | `GET /openapi.json` | [`openapi`] |
+//! | `POST /v1/advice`, `GET /v1/options`, `/v1/sources`, `/v1/knowledge`, `/healthz` | `api.rs` |
+//! | `GET /cds-services`, `POST /cds-services/{id}`, `POST /cds-services/{id}/feedback` | `cds.rs` |
+//! | `GET /metrics` | `metrics.rs` |
+//! | `GET /openapi.json` | `openapi.rs` |
 //!
 //! Handlers are thin: they read a request into the engine's terms, call the same
 //! [`Engine`] the console and the bot call, and answer a rendering of what it returns. Around
 //! them, from the outside in: metrics (every request counted and timed), a panic guard (500,
 //! never a backtrace), then — for the working routes, not `/healthz` and `/metrics` — the bound
 //! on requests in flight (503) and the deadline (408); bodies are read with a 64 KiB limit (413)
-//! ([`limits`], [`problem`]).
+//! (`limits.rs`, `problem.rs`).
 //!
 //! [`serve`] takes a bound listener and a shutdown future, so tests run a real server on an
 //! ephemeral port and stop it when they choose; [`run`] is `netboard serve`: it binds the
