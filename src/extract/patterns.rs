@@ -101,50 +101,38 @@ impl PatternSet {
             )
         };
         let hirs: Vec<&Hir> = checked.iter().map(|c| &c.hir).collect();
-        let nfa: NFA = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .which_captures(WhichCaptures::None)
-                    .nfa_size_limit(Some(SIZE_LIMIT)),
-            )
-            .build_many_from_hir(&hirs)
-            .map_err(|e| fail(&e))?;
-        let dfa = DFA::builder()
-            .configure(
-                DFA::config()
-                    .match_kind(MatchKind::All)
-                    .starts_for_each_pattern(true)
-                    // A Unicode `\b` (intents/ rewrites them to ASCII) works on ASCII text; on
-                    // other text the lazy DFA stops and the PikeVM answers.
-                    .unicode_word_boundary(true)
-                    .cache_capacity(SIZE_LIMIT)
-                    .skip_cache_capacity_check(true),
-            )
-            .build_from_nfa(nfa.clone())
-            .map_err(|e| fail(&e))?;
+        // Every pattern's start state, so one pattern can be searched for alone (examples,
+        // starts); no capture states, which a set never reports.
+        let automaton = |reverse: bool| -> Result<(NFA, DFA), String> {
+            let nfa = thompson::Compiler::new()
+                .configure(
+                    thompson::Config::new()
+                        .reverse(reverse)
+                        .which_captures(WhichCaptures::None)
+                        .nfa_size_limit(Some(SIZE_LIMIT)),
+                )
+                .build_many_from_hir(&hirs)
+                .map_err(|e| fail(&e))?;
+            let dfa = DFA::builder()
+                .configure(
+                    DFA::config()
+                        .match_kind(MatchKind::All)
+                        .starts_for_each_pattern(true)
+                        // A Unicode `\b` (intents/ rewrites them to ASCII) works on ASCII text;
+                        // on other text the lazy DFA stops and the PikeVM answers.
+                        .unicode_word_boundary(true)
+                        .cache_capacity(SIZE_LIMIT)
+                        .skip_cache_capacity_check(true),
+                )
+                .build_from_nfa(nfa.clone())
+                .map_err(|e| fail(&e))?;
+            Ok((nfa, dfa))
+        };
+        let (nfa, dfa) = automaton(false)?;
+        let (_, rev) = automaton(true)?;
         let vm = PikeVM::builder()
             .configure(PikeVM::config().match_kind(MatchKind::All))
             .build_from_nfa(nfa)
-            .map_err(|e| fail(&e))?;
-        let reversed: NFA = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .reverse(true)
-                    .which_captures(WhichCaptures::None)
-                    .nfa_size_limit(Some(SIZE_LIMIT)),
-            )
-            .build_many_from_hir(&hirs)
-            .map_err(|e| fail(&e))?;
-        let rev = DFA::builder()
-            .configure(
-                DFA::config()
-                    .match_kind(MatchKind::All)
-                    .starts_for_each_pattern(true)
-                    .unicode_word_boundary(true)
-                    .cache_capacity(SIZE_LIMIT)
-                    .skip_cache_capacity_check(true),
-            )
-            .build_from_nfa(reversed)
             .map_err(|e| fail(&e))?;
         let (dfa_for_caches, vm_for_caches, rev_for_caches) =
             (dfa.clone(), vm.clone(), rev.clone());
