@@ -262,3 +262,49 @@ fn is_reset(text: &str) -> bool {
         .to_ascii_lowercase();
     matches!(t.as_str(), "reset" | "new case" | "start over" | "clear")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A decider whose service is down.
+    struct Down;
+
+    impl Decider for Down {
+        fn decide(&self, _: &Question, _: &CaseFeatures) -> Result<Decision, DecisionError> {
+            Err(DecisionError {
+                service: "http://decisions.test".into(),
+                why: "cannot be reached: connection refused".into(),
+            })
+        }
+    }
+
+    #[test]
+    fn a_failed_decision_leaves_the_conversation_as_it_was_and_the_next_message_retries() {
+        let engine = Engine::load(&data_dir()).unwrap_or_else(|e| panic!("{e}"));
+        let mut thread = Conversation::default();
+        engine.answer(&mut thread, "pNET G2, 3 liver mets");
+        let before = thread.case.clone();
+        let error = engine
+            .answer_with(&Down, &mut thread, "dotatate negative")
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the decision service at http://decisions.test cannot be reached: connection refused"
+        );
+        assert_eq!(
+            thread.case, before,
+            "nothing of the failed message was applied"
+        );
+        let Ok(Reply::Answer(answer)) =
+            engine.answer_with(&engine, &mut thread, "dotatate negative")
+        else {
+            panic!("the engine itself decides");
+        };
+        assert_eq!(
+            answer.changes.len(),
+            1,
+            "the retried message changes the case"
+        );
+    }
+}
