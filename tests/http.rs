@@ -10,7 +10,9 @@
 //!   answers the requests in flight;
 //! - `/openapi.json` against every real response, validated with its own schemas;
 //! - remote mode: the console deciding through a served engine answers exactly as in process,
-//!   and says so plainly — then retries — when the service is unreachable.
+//!   and says so plainly — then retries — when the service is unreachable;
+//! - the binary: `netboard serve` says where it listens and exits 0 on SIGTERM, a bad limit is
+//!   exit code 2; the console with `NETBOARD_DECISION_URL` prints what it prints in process.
 //!
 //! No test sleeps in the hope that something happened: a request is known to be in flight when
 //! `/metrics` counts it, and every wait has a deadline.
@@ -1078,4 +1080,60 @@ fn netboard_serve_refuses_a_bad_limit_with_exit_code_2() {
         message.contains("NETBOARD_MAX_IN_FLIGHT") && message.contains("`lots`"),
         "{message}"
     );
+}
+
+/// The console as the binary runs it, with `env`, fed `transcript`.
+fn console_binary(env: &[(&str, &str)], transcript: &str) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_netboard"));
+    command
+        .env_remove("DISCORD_TOKEN")
+        .env_remove("NETBOARD_DECISION_URL")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(transcript.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn the_console_in_remote_mode_reads_as_in_process_and_reports_an_unreachable_service() {
+    let server = TestServer::start("remote-binary");
+    let url = server.url("");
+    let in_process = console_binary(&[], THREAD);
+    let remote = console_binary(&[("NETBOARD_DECISION_URL", &url)], THREAD);
+    assert!(in_process.status.success() && remote.status.success());
+    let text = |o: &std::process::Output| String::from_utf8(o.stdout.clone()).unwrap();
+    assert_eq!(text(&remote), text(&in_process));
+    let said = String::from_utf8_lossy(&remote.stderr);
+    assert!(
+        said.contains("remote mode") && said.contains(&url),
+        "{said}"
+    );
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let down = console_binary(
+        &[("NETBOARD_DECISION_URL", &format!("http://{closed}"))],
+        "pNET G2, 3 liver mets\n",
+    );
+    assert!(
+        down.status.success(),
+        "one bad message never stops the console"
+    );
+    assert!(text(&down).contains("cannot be reached"), "{}", text(&down));
+
+    let bad = console_binary(&[("NETBOARD_DECISION_URL", "decisions:8080")], "");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("NETBOARD_DECISION_URL"));
 }
