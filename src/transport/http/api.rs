@@ -55,58 +55,59 @@ impl AdviceRequest {
     /// Checks the request's fields together: exactly one of `text` and `features`; a question
     /// only with features; a `case_id` a store key can hold.
     fn validate(self) -> Result<(Input, Option<String>), Problem> {
-        if let Some(id) = &self.case_id {
-            let fine = |c: char| c.is_ascii_alphanumeric() || "-_.:".contains(c);
-            if id.is_empty() || id.len() > CASE_ID_LIMIT || !id.chars().all(fine) {
-                return Err(Problem::field(
-                    "case_id",
-                    format!(
-                        "expected 1 to {CASE_ID_LIMIT} characters of letters, digits and - _ . :"
-                    ),
-                ));
-            }
+        let AdviceRequest {
+            text,
+            features,
+            intent,
+            asked_options,
+            case_id,
+        } = self;
+        if let Some(id) = &case_id {
+            check_case_id(id)?;
         }
-        let input =
-            match (self.text, self.features) {
-                (Some(_), Some(_)) => {
-                    return Err(Problem::field(
-                        "features",
-                        "send either `text` or `features`, not both",
-                    ))
+        let input = match (text, features) {
+            (Some(_), Some(_)) => {
+                let why = "send either `text` or `features`, not both";
+                return Err(Problem::field("features", why));
+            }
+            (None, None) => {
+                let why = "missing: send `text` (the case in words) or `features` (a features \
+                           document)";
+                return Err(Problem::field("text", why));
+            }
+            (Some(text), None) => {
+                let why = "only with `features`: words carry their own question";
+                if intent.is_some() {
+                    return Err(Problem::field("intent", why));
                 }
-                (None, None) => return Err(Problem::field(
-                    "text",
-                    "missing: send `text` (the case in words) or `features` (a features document)",
-                )),
-                (Some(text), None) => {
-                    if let Some(field) = [
-                        self.intent.map(|_| "intent"),
-                        self.asked_options.as_ref().map(|_| "asked_options"),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .next()
-                    {
-                        return Err(Problem::field(
-                            field,
-                            "only with `features`: words carry their own question",
-                        ));
-                    }
-                    Input::Text(text)
+                if asked_options.is_some() {
+                    return Err(Problem::field("asked_options", why));
                 }
-                (None, Some(features)) => {
-                    let case = wire::from_json("features", &features)
-                        .map_err(|e| Problem::field(e.field, e.why))?;
-                    let question = Question {
-                        intent: self.intent.unwrap_or(Intent::Options),
-                        options: self.asked_options.unwrap_or_default(),
-                        ..Question::default()
-                    };
-                    Input::Features(question, Box::new(case))
-                }
-            };
-        Ok((input, self.case_id))
+                Input::Text(text)
+            }
+            (None, Some(features)) => {
+                let case = wire::from_json("features", &features)
+                    .map_err(|e| Problem::field(e.field, e.why))?;
+                let question = Question {
+                    intent: intent.unwrap_or(Intent::Options),
+                    options: asked_options.unwrap_or_default(),
+                    ..Question::default()
+                };
+                Input::Features(question, Box::new(case))
+            }
+        };
+        Ok((input, case_id))
     }
+}
+
+fn check_case_id(id: &str) -> Result<(), Problem> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-_.:".contains(c);
+    if id.is_empty() || id.len() > CASE_ID_LIMIT || !id.chars().all(allowed) {
+        let why =
+            format!("expected 1 to {CASE_ID_LIMIT} characters of letters, digits and - _ . :");
+        return Err(Problem::field("case_id", why));
+    }
+    Ok(())
 }
 
 /// `POST /v1/advice`.
