@@ -117,6 +117,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_async_front_end_can_share_it_across_tasks() {
+        fn shareable<T: Send + Sync + 'static>() {}
+        shareable::<RemoteDecider>();
+    }
+
+    #[test]
     fn only_http_urls_are_accepted() {
         assert!(RemoteDecider::new("http://127.0.0.1:8080/").is_ok());
         assert_eq!(
