@@ -17,7 +17,7 @@ use std::process::ExitCode;
     about = "Sourced decision support for metastatic NET care teams, in chat.",
     long_about = "Sourced decision support for metastatic neuroendocrine tumour (NET) care teams.\n\
         For healthcare professionals only: not for patients, not a substitute for the tumour board.\n\
-        With no subcommand, runs the local console (or the Discord bot once DISCORD_TOKEN is set)."
+        With no subcommand, runs the Discord bot when DISCORD_TOKEN is set, else the local console."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -38,6 +38,8 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         text: Vec<String>,
     },
+    /// Run the Discord bot (needs DISCORD_TOKEN; see the README's Discord set-up).
+    Discord,
     /// Validate intents/ and knowledge/, and run every example in them.
     Check,
     /// List every source the knowledge base cites.
@@ -75,11 +77,12 @@ fn load() -> Result<Engine, Failure> {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
+        None if std::env::var("DISCORD_TOKEN").is_ok_and(|t| !t.trim().is_empty()) => {
+            discord(load()?)
+        }
+        Some(Command::Discord) => discord(load()?),
         None => {
             let engine = load()?;
-            if std::env::var_os("DISCORD_TOKEN").is_some_and(|t| !t.is_empty()) {
-                eprintln!("netboard: DISCORD_TOKEN is set, but this build has no Discord front end yet; running the local console");
-            }
             let stdin = io::stdin();
             let prompt = stdin.is_terminal();
             transport::console::run(&engine, stdin.lock(), io::stdout().lock(), prompt)
@@ -121,6 +124,29 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 .map_err(|e| Failure(format!("{}: {e}", tsv.display()), 2))
         }
     }
+}
+
+#[cfg(feature = "discord")]
+fn discord(engine: Engine) -> Result<(), Failure> {
+    use transport::discord::{run_from_env, DiscordError};
+    run_from_env(engine).map_err(|e| {
+        let code = if matches!(e, DiscordError::Config(_)) {
+            2
+        } else {
+            1
+        };
+        Failure(e.to_string(), code)
+    })
+}
+
+#[cfg(not(feature = "discord"))]
+fn discord(_: Engine) -> Result<(), Failure> {
+    Err(Failure(
+        "this build has no Discord front end (built without the `discord` feature); \
+         rebuild with default features, or unset DISCORD_TOKEN for the local console"
+            .into(),
+        2,
+    ))
 }
 
 fn ask_one(engine: &Engine, words: &[String], json: bool) -> Result<(), Failure> {

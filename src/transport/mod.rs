@@ -2,3 +2,5 @@
 //! and replies back. Only code here touches the outside world.
 
 pub mod console;
+#[cfg(feature = "discord")]
+pub mod discord;
