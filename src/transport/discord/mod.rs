@@ -68,7 +68,7 @@ pub enum DiscordError {
     Config(String),
     Store(StoreError),
     /// The gateway client failed for good (e.g. close 4004: the token was refused).
-    Client(serenity::Error),
+    Client(Box<serenity::Error>),
 }
 
 impl fmt::Display for DiscordError {
@@ -76,7 +76,9 @@ impl fmt::Display for DiscordError {
         match self {
             DiscordError::Config(why) => f.write_str(why),
             DiscordError::Store(e) => write!(f, "{e}"),
-            DiscordError::Client(serenity::Error::Gateway(GatewayError::InvalidAuthentication)) => {
+            DiscordError::Client(e)
+                if matches!(**e, serenity::Error::Gateway(GatewayError::InvalidAuthentication)) =>
+            {
                 f.write_str("Discord refused the token (close 4004): check DISCORD_TOKEN (Developer Portal → Bot → Reset Token)")
             }
             DiscordError::Client(e) => write!(f, "the Discord client stopped: {e}"),
@@ -116,7 +118,7 @@ pub async fn serve(
             .await;
         let mut client = match client {
             Ok(c) => c,
-            Err(e) => break Err(DiscordError::Client(e)),
+            Err(e) => break Err(DiscordError::Client(Box::new(e))),
         };
         let shards = client.shard_manager.clone();
         let mut running = tokio::spawn(async move { client.start().await });
@@ -132,7 +134,7 @@ pub async fn serve(
                     intents.remove(GatewayIntents::MESSAGE_CONTENT);
                     continue;
                 }
-                Ok(Err(e)) => break Err(DiscordError::Client(e)),
+                Ok(Err(e)) => break Err(DiscordError::Client(Box::new(e))),
                 Ok(Ok(())) => break Ok(()),
                 Err(e) => break Err(DiscordError::Config(format!("the Discord client task failed: {e}"))),
             },
