@@ -5,6 +5,7 @@
 
 use clap::{Parser, Subcommand};
 use netboard::engine::{data_dir, Engine};
+use netboard::question::Detail;
 use netboard::{assertion_tsv, render, transport};
 use std::io::{self, BufRead, BufWriter, IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -31,6 +32,9 @@ enum Command {
         /// Print the answer as one JSON document.
         #[arg(long)]
         json: bool,
+        /// Give every caveat whole (the full answer) rather than the quick one-screen answer.
+        #[arg(long)]
+        full: bool,
         /// Read one question per line from FILE (`-` for standard input); one answer per line.
         #[arg(long, value_name = "FILE")]
         batch: Option<PathBuf>,
@@ -108,11 +112,17 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 .write_all(out.as_bytes())
                 .map_err(io_failure)
         }
-        Some(Command::Ask { json, batch, text }) => {
+        Some(Command::Ask {
+            json,
+            full,
+            batch,
+            text,
+        }) => {
             let engine = load()?;
+            let form = Form { json, full };
             match batch {
-                Some(path) => ask_batch(&engine, &path, json),
-                None => ask_one(&engine, &text, json),
+                Some(path) => ask_batch(&engine, &path, form),
+                None => ask_one(&engine, &text, form),
             }
         }
         Some(Command::Assertion { tsv }) => {
@@ -149,7 +159,28 @@ fn discord(_: Engine) -> Result<(), Failure> {
     ))
 }
 
-fn ask_one(engine: &Engine, words: &[String], json: bool) -> Result<(), Failure> {
+/// How `ask` writes an answer.
+#[derive(Clone, Copy)]
+struct Form {
+    json: bool,
+    full: bool,
+}
+
+impl Form {
+    fn render(self, engine: &Engine, text: &str) -> String {
+        let mut answer = engine.ask(text);
+        if self.full {
+            answer.question.detail = Detail::Full;
+        }
+        if self.json {
+            format!("{}\n", render::json(&answer))
+        } else {
+            render::plain(&answer)
+        }
+    }
+}
+
+fn ask_one(engine: &Engine, words: &[String], form: Form) -> Result<(), Failure> {
     if words.is_empty() {
         return Err(Failure("ask needs a question, e.g. netboard ask \"pNET G2, 3 liver mets — options?\" (or `-` to read it from standard input)".into(), 2));
     }
@@ -160,19 +191,14 @@ fn ask_one(engine: &Engine, words: &[String], json: bool) -> Result<(), Failure>
     } else {
         words.join(" ")
     };
-    let answer = engine.ask(&text);
-    let out = if json {
-        format!("{}\n", render::json(&answer))
-    } else {
-        render::plain(&answer)
-    };
+    let out = form.render(engine, &text);
     io::stdout()
         .lock()
         .write_all(out.as_bytes())
         .map_err(io_failure)
 }
 
-fn ask_batch(engine: &Engine, path: &PathBuf, json: bool) -> Result<(), Failure> {
+fn ask_batch(engine: &Engine, path: &PathBuf, form: Form) -> Result<(), Failure> {
     let input: Box<dyn BufRead> = if path.as_os_str() == "-" {
         Box::new(io::stdin().lock())
     } else {
@@ -184,13 +210,10 @@ fn ask_batch(engine: &Engine, path: &PathBuf, json: bool) -> Result<(), Failure>
     for line in input.split(b'\n') {
         let bytes = line.map_err(io_failure)?;
         let text = String::from_utf8_lossy(&bytes);
-        let answer = engine.ask(text.trim_end_matches('\r'));
-        let written = if json {
-            writeln!(out, "{}", render::json(&answer))
-        } else {
-            writeln!(out, "{}", render::plain(&answer))
-        };
-        written.map_err(io_failure)?;
+        let answer = form.render(engine, text.trim_end_matches('\r'));
+        // One JSON document per line; plain answers separated by a blank line.
+        let separator = if form.json { "" } else { "\n" };
+        write!(out, "{answer}{separator}").map_err(io_failure)?;
     }
     out.flush().map_err(io_failure)
 }

@@ -86,11 +86,25 @@ impl Intent {
     }
 }
 
-/// The question a message asks: its intent and the options it names, in the order named.
+/// The question a message asks: its intent, the options it names (in the order named) and how
+/// much of the answer it wants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Question {
     pub intent: Intent,
     pub options: Vec<OptionId>,
+    /// A rendering choice, not part of the advice document.
+    #[serde(skip)]
+    pub detail: Detail,
+}
+
+/// How much of an answer to show. A quick answer — what a clinician on call reads at a glance —
+/// gives each caveat as its one-line headline; the full answer gives every caveat whole. Asking
+/// for "details", "caveats" or "sources" in the conversation gets the full one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    #[default]
+    Quick,
+    Full,
 }
 
 impl Default for Question {
@@ -98,6 +112,7 @@ impl Default for Question {
         Question {
             intent: Intent::Options,
             options: Vec::new(),
+            detail: Detail::Quick,
         }
     }
 }

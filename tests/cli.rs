@@ -222,8 +222,20 @@ fn assertion_tsv_prints_a_header_and_one_line_per_row() {
 
 #[test]
 fn the_console_is_the_default_and_refines_one_case() {
-    let transcript = "pNET G2, 3 liver mets, dotatate avid\nactually 5 liver mets, no bone mets\nthanks\nreset\nhelp\n";
+    let transcript = "pNET G2, 3 liver mets, dotatate avid\nactually 5 liver mets, no bone mets\ndetails\nthanks\nreset\nhelp\n";
     let o = netboard(&[], transcript.as_bytes());
     assert!(o.status.success(), "{}", stderr(&o));
     support::golden("console.txt", &stdout(&o));
+}
+
+#[test]
+fn ask_gives_the_quick_answer_and_full_gives_every_caveat_whole() {
+    let text = "SBNET G2, 3 liver mets, largest 2 cm, liver only";
+    let quick = stdout(&netboard(&["ask", text], b""));
+    let full = stdout(&netboard(&["ask", "--full", text], b""));
+    let brief = "the 3-lesion/3-cm limit is netboard's working threshold";
+    let whole = "Evidence is retrospective and mostly for RFA at surgery: median 3 lesions of median 1.4 cm";
+    assert!(quick.contains(brief) && !quick.contains(whole), "{quick}");
+    assert!(full.contains(whole), "{full}");
+    assert!(quick.contains("Ask \"details\"") && !full.contains("Ask \"details\""));
 }

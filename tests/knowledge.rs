@@ -75,7 +75,7 @@ fn every_seed_statement_is_encoded_and_cited_to_the_seed() {
             format!(
                 "{} {} {}",
                 r.reason,
-                r.caveat.as_deref().unwrap_or(""),
+                r.caveat.as_ref().map_or("", |c| &*c.text),
                 r.rationale
             )
             .to_lowercase()
@@ -104,7 +104,12 @@ fn faulty_rules_stop_start_up_with_file_and_line() {
     std::fs::write(
         dir.join("knowledge/rules/zz-bad.toml"),
         "[[rule]]\nid = \"bad\"\noption = \"laser\"\nwhen = { feature = \"grade\", is = \"G4\" }\nsupport = \"caution\"\n\
-         reason = \"r\"\nrationale = \"\"\nsources = [\"NOPE\"]\n",
+         reason = \"r\"\nrationale = \"\"\nsources = [\"NOPE\"]\n\n\
+         [[rule]]\nid = \"no-headline\"\noption = \"everolimus\"\nwhen = { always = true }\n\
+         reason = \"r\"\ncaveat = \"OS 44.0 vs 37.7 months\"\nrationale = \"x\"\nsources = [\"RADIANT-3\"]\n\n\
+         [[rule]]\nid = \"new-number\"\noption = \"everolimus\"\nwhen = { always = true }\n\
+         reason = \"r\"\ncaveat = \"OS 44.0 vs 37.7 months\"\ncaveat_brief = \"OS 44 vs 38 months\"\n\
+         rationale = \"x\"\nsources = [\"RADIANT-3\"]\n",
     )
     .unwrap();
     let faults = Engine::load(&dir)
@@ -117,6 +122,9 @@ fn faulty_rules_stop_start_up_with_file_and_line() {
         "rule `bad`: `support` raises a fit to favoured or possible",
         "rule `bad`: `rationale` is empty",
         "rule `bad`: cites `NOPE`, which knowledge/sources.toml does not list",
+        "zz-bad.toml:10: rule `no-headline`: `caveat` needs a `caveat_brief`",
+        "rule `new-number`: `caveat_brief` quotes 44, which `caveat` does not",
+        "rule `new-number`: `caveat_brief` quotes 38, which `caveat` does not",
     ] {
         assert!(faults.contains(want), "missing {want:?} in:\n{faults}");
     }

@@ -11,7 +11,7 @@ static ENGINE: LazyLock<Engine> =
     LazyLock::new(|| Engine::load(&data_dir()).unwrap_or_else(|e| panic!("{e}")));
 
 /// Cases chosen to cover each section: liver-only disease, NEC, bone, an eligibility question, a
-/// question about harms and a message with nothing in it.
+/// question about harms, a message with nothing in it, and the full answer ("details").
 const CASES: &[(&str, &str)] = &[
     (
         "limited-liver",
@@ -34,6 +34,10 @@ const CASES: &[(&str, &str)] = &[
         "what are the risks of Y90 for bilobar SBNET liver mets?",
     ),
     ("nothing", "thanks!"),
+    (
+        "limited-liver-details",
+        "pNET G2, 3 liver mets, largest 2 cm, no extrahepatic disease, dotatate avid — details?",
+    ),
 ];
 
 #[test]
@@ -93,4 +97,49 @@ fn every_caveat_and_evidence_entry_names_a_listed_source() {
                 .contains(&option["fit"].as_str().unwrap()));
         }
     }
+}
+
+/// Lines a text takes on a terminal `columns` wide.
+fn screen_lines(text: &str, columns: usize) -> usize {
+    text.lines()
+        .map(|l| l.chars().count().div_ceil(columns).max(1))
+        .sum()
+}
+
+#[test]
+fn a_quick_answer_fits_one_screen_and_details_give_every_caveat_whole() {
+    // One screen: 50 lines of 100 columns, or two chat messages.
+    let typical =
+        "pNET G2, 3 liver mets, largest 2 cm, no extrahepatic disease, dotatate avid — options?";
+    let quick = ENGINE.ask(typical);
+    let text = render::plain(&quick);
+    assert!(
+        screen_lines(&text, 100) <= 50,
+        "{} lines:\n{text}",
+        screen_lines(&text, 100)
+    );
+    assert!(render::chat(&quick).len() <= 2);
+
+    let full = ENGINE.ask(&format!("{typical} details"));
+    let full_text = render::plain(&full);
+    for o in &quick.advice.options {
+        for c in &o.caveats {
+            assert!(
+                text.contains(&*c.brief),
+                "quick answer lacks the headline {:?}",
+                c.brief
+            );
+            assert!(
+                full_text.contains(&*c.text),
+                "full answer lacks {:?}",
+                c.text
+            );
+        }
+    }
+    assert_eq!(
+        quick.advice, full.advice,
+        "details change the rendering, not the advice"
+    );
+    assert!(text.contains("Ask \"details\""));
+    assert!(!full_text.contains("Ask \"details\""));
 }

@@ -11,6 +11,7 @@
 //! It imports nothing of Discord, HTTP or async: other integrations use it as a library.
 
 use crate::case::{CaseFeatures, FeatureId};
+pub use crate::knowledge::rules::Caveat;
 use crate::knowledge::rules::{Effect, Fit};
 use crate::knowledge::{Category, Evidence, Knowledge};
 use crate::question::{OptionId, Question};
@@ -86,6 +87,8 @@ pub struct Brief {
 pub struct AdvisedOption {
     pub id: OptionId,
     pub title: Arc<str>,
+    /// The name a quick answer uses.
+    pub short: Arc<str>,
     pub category: Category,
     pub fit: Fit,
     /// The reasons of the rules that set the fit.
@@ -94,13 +97,6 @@ pub struct AdvisedOption {
     pub evidence: Arc<Evidence>,
     /// The ids of the rules that fired for this option: the trace.
     pub rules: Vec<String>,
-}
-
-/// A caveat about an option's evidence or harms, with its sources.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Caveat {
-    pub text: Arc<str>,
-    pub sources: Arc<[String]>,
 }
 
 /// A feature whose value would change the answer.
@@ -135,12 +131,7 @@ pub fn decide(knowledge: &Knowledge, question: &Question, case: &CaseFeatures) -
             }
         }
         let Some(option) = rule.option else {
-            if let Some(text) = &rule.caveat {
-                notes.push(Caveat {
-                    text: text.clone(),
-                    sources: rule.sources.clone(),
-                });
-            }
+            notes.extend(rule.caveat.clone());
             continue;
         };
         let tally = tallies.entry(option).or_default();
@@ -154,12 +145,7 @@ pub fn decide(knowledge: &Knowledge, question: &Question, case: &CaseFeatures) -
         if rule.effect != Effect::None && !tally.why.contains(&rule.reason) {
             tally.why.push(rule.reason.clone());
         }
-        if let Some(text) = &rule.caveat {
-            tally.caveats.push(Caveat {
-                text: text.clone(),
-                sources: rule.sources.clone(),
-            });
-        }
+        tally.caveats.extend(rule.caveat.clone());
         tally.rules.push(rule.id.clone());
     }
     let mut options: Vec<AdvisedOption> = tallies
@@ -196,6 +182,7 @@ fn advised(knowledge: &Knowledge, id: OptionId, fit: Fit, tally: Tally) -> Advis
     AdvisedOption {
         id,
         title: entry.title.clone(),
+        short: entry.short.clone(),
         category: entry.category,
         fit,
         why: tally.why,
@@ -209,12 +196,9 @@ fn brief(knowledge: &Knowledge, id: OptionId, options: &[AdvisedOption]) -> Brie
     let entry = knowledge.option(id);
     let mut caveats: Vec<Caveat> = Vec::new();
     for rule in knowledge.rules().iter().filter(|r| r.option == Some(id)) {
-        if let Some(text) = &rule.caveat {
-            if !caveats.iter().any(|c| &c.text == text) {
-                caveats.push(Caveat {
-                    text: text.clone(),
-                    sources: rule.sources.clone(),
-                });
+        if let Some(caveat) = &rule.caveat {
+            if !caveats.iter().any(|c| c.text == caveat.text) {
+                caveats.push(caveat.clone());
             }
         }
     }

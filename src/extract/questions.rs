@@ -8,7 +8,7 @@
 use super::intents::{entry_fault, Located};
 use super::patterns::{check_pattern, Folded, PatternSet};
 use crate::load::{examples_present, Faults};
-use crate::question::{Intent, OptionId, Question};
+use crate::question::{Detail, Intent, OptionId, Question};
 use serde::Deserialize;
 use std::ops::Range;
 
@@ -19,6 +19,9 @@ pub struct RawQuestion {
     pub id: String,
     pub intent: String,
     pub regex: String,
+    /// The asker wants the full answer: every caveat whole.
+    #[serde(default)]
+    pub full: bool,
     #[serde(rename = "match")]
     pub must_match: Vec<String>,
     pub no_match: Vec<String>,
@@ -39,7 +42,7 @@ pub struct RawOption {
 /// The compiled question and option patterns.
 pub struct QuestionPatterns {
     intent_set: PatternSet,
-    intents: Vec<Intent>,
+    intents: Vec<(Intent, Detail)>,
     option_set: PatternSet,
     options: Vec<OptionId>,
 }
@@ -70,7 +73,8 @@ impl QuestionPatterns {
             let checked = check_pattern(&q.regex).map_err(|e| problems.push(e)).ok();
             match (intent, checked) {
                 (Some(intent), Some(checked)) if problems.is_empty() => {
-                    intents.push(intent);
+                    let detail = if q.full { Detail::Full } else { Detail::Quick };
+                    intents.push((intent, detail));
                     kept_questions.push((file, span, q, checked));
                 }
                 _ => problems.into_iter().for_each(|p| {
@@ -137,12 +141,12 @@ impl QuestionPatterns {
     /// The question `text` asks. Options named inside `received` spans (treatments already
     /// given: "s/p RFA", "progressing on octreotide") are history, not part of the question.
     pub fn question(&self, folded: &Folded, received: &[Range<usize>]) -> Question {
-        let intent = self
+        let (intent, detail) = self
             .intent_set
             .matches(folded)
             .into_iter()
             .next()
-            .map_or(Intent::Options, |i| self.intents[i]);
+            .map_or((Intent::Options, Detail::Quick), |i| self.intents[i]);
         let mut named: Vec<(usize, OptionId)> = Vec::new();
         self.option_set.for_each_match(folded, |i, span, _| {
             if !within(received, span.clone()) {
@@ -156,7 +160,11 @@ impl QuestionPatterns {
                 options.push(id);
             }
         }
-        Question { intent, options }
+        Question {
+            intent,
+            options,
+            detail,
+        }
     }
 }
 

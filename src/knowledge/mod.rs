@@ -137,6 +137,7 @@ pub struct Evidence {
 struct RawOption {
     id: String,
     title: String,
+    short: String,
     category: Category,
     what: String,
     sources: Vec<String>,
@@ -148,6 +149,8 @@ struct RawOption {
 pub struct TreatmentOption {
     pub id: OptionId,
     pub title: Arc<str>,
+    /// The name a quick answer uses ("PRRT (177Lu)").
+    pub short: Arc<str>,
     pub category: Category,
     /// What it is, for a clinician.
     pub what: Arc<str>,
@@ -270,6 +273,7 @@ impl Knowledge {
             };
             for (field, value) in [
                 ("title", &raw.title),
+                ("short", &raw.short),
                 ("what", &raw.what),
                 ("evidence.level", &raw.evidence.level),
             ] {
@@ -296,6 +300,7 @@ impl Knowledge {
             let option = TreatmentOption {
                 id,
                 title: raw.title.into(),
+                short: raw.short.into(),
                 category: raw.category,
                 what: raw.what.into(),
                 sources: raw.sources,
@@ -371,9 +376,9 @@ mod tests {
 
     #[test]
     fn every_fault_is_reported_with_its_line() {
-        let options = "[[option]]\nid = \"thermal_ablation\"\ntitle = \"t\"\ncategory = \"liver_directed\"\n\
+        let options = "[[option]]\nid = \"thermal_ablation\"\ntitle = \"t\"\nshort = \"t\"\ncategory = \"liver_directed\"\n\
             what = \"w\"\nsources = [\"NOPE\"]\n[option.evidence]\nlevel = \"l\"\nscheme = \"study design\"\n\
-            sources = [\"SEED-2015\"]\n\n[[option]]\nid = \"laser\"\ntitle = \"t\"\ncategory = \"bone\"\n\
+            sources = [\"SEED-2015\"]\n\n[[option]]\nid = \"laser\"\ntitle = \"t\"\nshort = \"t\"\ncategory = \"bone\"\n\
             what = \"w\"\nsources = [\"SEED-2015\"]\n[option.evidence]\nlevel = \"l\"\nscheme = \"s\"\nsources = [\"SEED-2015\"]\n";
         let dir = scratch(
             "faults",
@@ -386,7 +391,7 @@ mod tests {
         let faults = Knowledge::load(&dir).unwrap_err().to_string();
         assert!(faults.contains("options.toml:1: option `thermal_ablation`: cites `NOPE`, which sources.toml does not list"), "{faults}");
         assert!(
-            faults.contains("options.toml:12: option `laser`: unknown option id"),
+            faults.contains("options.toml:13: option `laser`: unknown option id"),
             "{faults}"
         );
         assert!(

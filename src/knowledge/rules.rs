@@ -13,7 +13,7 @@
 use crate::case::{CaseFeatures, FeatureId, Kind, Value};
 use crate::load::{Fault, Faults, SourceFile};
 use crate::question::OptionId;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
@@ -196,11 +196,23 @@ pub struct Rule {
     /// Shared with the answers that quote it (as are `caveat` and `sources`): no text is copied
     /// per answer.
     pub reason: Arc<str>,
-    pub caveat: Option<Arc<str>>,
+    pub caveat: Option<Caveat>,
     pub missing: Option<FeatureId>,
     pub rationale: String,
     pub sources: Arc<[String]>,
 }
+
+/// A caveat about an option's evidence or harms: the whole text, its one-line headline for the
+/// quick answer, and the sources of the rule that carries it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Caveat {
+    pub text: Arc<str>,
+    pub brief: Arc<str>,
+    pub sources: Arc<[String]>,
+}
+
+/// The longest headline a caveat may have, in characters: one line of a quick answer.
+pub const BRIEF_LIMIT: usize = 120;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -216,6 +228,8 @@ struct RawRule {
     reason: String,
     #[serde(default)]
     caveat: Option<String>,
+    #[serde(default)]
+    caveat_brief: Option<String>,
     #[serde(default)]
     missing: Option<String>,
     rationale: String,
@@ -312,10 +326,19 @@ fn check(raw: &RawRule, known_source: &impl Fn(&str) -> bool) -> Result<Rule, Ve
         ("reason", Some(&raw.reason)),
         ("rationale", Some(&raw.rationale)),
         ("caveat", raw.caveat.as_ref()),
+        ("caveat_brief", raw.caveat_brief.as_ref()),
     ] {
         if text.is_some_and(|t| t.trim().is_empty()) {
             problems.push(format!("`{field}` is empty"));
         }
+    }
+    match (&raw.caveat, &raw.caveat_brief) {
+        (Some(caveat), Some(brief)) => problems.extend(check_brief(caveat, brief)),
+        (Some(_), None) => problems.push(
+            "`caveat` needs a `caveat_brief`: its one-line headline for the quick answer".into(),
+        ),
+        (None, Some(_)) => problems.push("`caveat_brief` without a `caveat`".into()),
+        (None, None) => {}
     }
     if raw.sources.is_empty() {
         problems.push("needs at least one source".into());
@@ -332,13 +355,46 @@ fn check(raw: &RawRule, known_source: &impl Fn(&str) -> bool) -> Result<Rule, Ve
             when,
             effect,
             reason: raw.reason.as_str().into(),
-            caveat: raw.caveat.as_deref().map(Into::into),
+            caveat: raw.caveat.as_deref().map(|text| Caveat {
+                text: text.into(),
+                brief: raw.caveat_brief.as_deref().unwrap_or(text).into(),
+                sources: raw.sources.clone().into(),
+            }),
             missing,
             rationale: raw.rationale.clone(),
             sources: raw.sources.clone().into(),
         }),
         _ => Err(problems),
     }
+}
+
+/// A headline may only shorten its caveat: one line, within [`BRIEF_LIMIT`], and every number it
+/// quotes is a number the caveat states (so no figure is rounded, moved or invented on the way).
+fn check_brief(caveat: &str, brief: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let length = brief.chars().count();
+    if length > BRIEF_LIMIT {
+        problems.push(format!(
+            "`caveat_brief` is {length} characters; keep it within {BRIEF_LIMIT}"
+        ));
+    }
+    if brief.contains('\n') {
+        problems.push("`caveat_brief` must be one line".into());
+    }
+    let stated: BTreeSet<&str> = numbers(caveat).collect();
+    for n in numbers(brief).filter(|n| !stated.contains(n)) {
+        problems.push(format!(
+            "`caveat_brief` quotes {n}, which `caveat` does not: a headline may only shorten its caveat"
+        ));
+    }
+    problems
+}
+
+/// The numbers written in `text` (`12`, `1.5`, `0.276`).
+fn numbers(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .map(|t| t.trim_matches('.'))
+        .filter(|t| t.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -426,6 +482,7 @@ mod tests {
             cap: None,
             reason: "r".into(),
             caveat: None,
+            caveat_brief: None,
             missing: None,
             rationale: " ".into(),
             sources: vec!["NOPE".into()],
@@ -440,5 +497,19 @@ mod tests {
         ] {
             assert!(problems.contains(want), "{want} missing from:\n{problems}");
         }
+    }
+
+    #[test]
+    fn a_caveat_brief_may_only_shorten_its_caveat() {
+        let caveat = "PFS 22.8 vs 8.5 months (HR 0.276); OS immature.";
+        assert!(check_brief(caveat, "PFS 22.8 vs 8.5 months; OS immature.").is_empty());
+        let problems = check_brief(caveat, "PFS 23 vs 8.5 months; OS immature.").join("\n");
+        assert!(
+            problems.contains("quotes 23, which `caveat` does not"),
+            "{problems}"
+        );
+        let long = "x".repeat(BRIEF_LIMIT + 1);
+        assert!(check_brief(caveat, &long)[0].contains("keep it within 120"));
+        assert!(check_brief(caveat, "one\ntwo")[0].contains("one line"));
     }
 }

@@ -9,7 +9,7 @@ use super::text::{nothing, HELP};
 use crate::decide::AdvisedOption;
 use crate::engine::Answer;
 use crate::knowledge::rules::Fit;
-use crate::question::Intent;
+use crate::question::{Detail, Intent};
 use std::fmt::Write;
 
 /// Discord's limit on one message, in characters.
@@ -40,12 +40,19 @@ fn sections(answer: &Answer) -> Vec<String> {
             .collect();
         let _ = writeln!(understood, "Changed: {}", changed.join("; "));
     }
-    for (feature, finding) in answer.case.iter() {
-        let _ = writeln!(
-            understood,
-            "• {}",
-            super::understood(feature, finding, ("“", "”"))
-        );
+    let detail = answer.question.detail;
+    let items = answer
+        .case
+        .iter()
+        .map(|(feature, finding)| super::understood(feature, finding, ("“", "”"), detail));
+    match detail {
+        Detail::Quick => {
+            let items: Vec<String> = items.collect();
+            let _ = writeln!(understood, "{}", items.join(" · "));
+        }
+        Detail::Full => items.for_each(|item| {
+            let _ = writeln!(understood, "• {item}");
+        }),
     }
     out.push(understood);
     let advice = &answer.advice;
@@ -78,7 +85,7 @@ fn sections(answer: &Answer) -> Vec<String> {
         let mut options = String::from("**Options** (best fit first)\n");
         for fit in [Fit::Favoured, Fit::Possible, Fit::Caution, Fit::NotFavoured] {
             for o in advice.options.iter().filter(|o| o.fit == fit) {
-                option_line(&mut options, o);
+                option_line(&mut options, o, detail);
             }
         }
         out.push(options);
@@ -90,13 +97,14 @@ fn sections(answer: &Answer) -> Vec<String> {
             let _ = writeln!(
                 text,
                 "• *{}*: {} [{}]",
-                o.title,
-                c.text,
+                super::name(o, detail),
+                super::caveat_text(c, detail),
                 c.sources.join(", ")
             );
         }
         for n in &advice.notes {
-            let _ = writeln!(text, "• {} [{}]", n.text, n.sources.join(", "));
+            let note = super::caveat_text(n, detail);
+            let _ = writeln!(text, "• {note} [{}]", n.sources.join(", "));
         }
         out.push(text);
     }
@@ -111,9 +119,12 @@ fn sections(answer: &Answer) -> Vec<String> {
     if !cited.is_empty() {
         let _ = writeln!(
             closing,
-            "**Sources** {} (`netboard sources` for citations)",
-            cited.join(", ")
+            "**Sources** {}",
+            super::sources_line(&cited, detail)
         );
+    }
+    if detail == Detail::Quick && !advice.options.is_empty() {
+        let _ = writeln!(closing, "{}", super::MORE);
     }
     let _ = writeln!(
         closing,
@@ -125,7 +136,7 @@ fn sections(answer: &Answer) -> Vec<String> {
     out
 }
 
-fn option_line(out: &mut String, o: &AdvisedOption) {
+fn option_line(out: &mut String, o: &AdvisedOption, detail: Detail) {
     let mark = match o.fit {
         Fit::Favoured => "✅",
         Fit::Possible => "🔹",
@@ -137,7 +148,12 @@ fn option_line(out: &mut String, o: &AdvisedOption) {
     } else {
         format!(" — {}", o.why.join("; "))
     };
-    let _ = writeln!(out, "{mark} **{}** ({}){why}", o.title, o.fit);
+    let _ = writeln!(
+        out,
+        "{mark} **{}** ({}){why}",
+        super::name(o, detail),
+        o.fit
+    );
 }
 
 /// Packs sections into messages of at most `limit` characters, splitting oversized sections at

@@ -5,7 +5,8 @@
 //! Every rendering keeps one order: what was understood (with the words matched, and in a
 //! follow-up what changed) → the options grouped by fit, each with its reasons → caveats with
 //! their source ids → missing information → sources → the footer with the knowledge version and
-//! review date.
+//! review date. A quick answer (the default) names options briefly and gives each caveat as its
+//! reviewed headline, to fit one screen; the full answer, on request, gives every caveat whole.
 
 mod chat;
 mod json;
@@ -18,18 +19,60 @@ pub use sources::sources;
 pub use text::{plain, HELP};
 
 use crate::case::{Certainty, FeatureId, Finding};
+use crate::decide::{AdvisedOption, Caveat};
+use crate::question::Detail;
+use std::fmt::Write;
+
+/// The last line of a quick answer: how to get the rest in the same conversation.
+const MORE: &str =
+    "Ask \"details\" for every caveat in full, \"more on <option>\" or \"why not <option>\".";
+
+/// An option's name: short in a quick answer, the full title otherwise.
+fn name(option: &AdvisedOption, detail: Detail) -> &str {
+    match detail {
+        Detail::Quick => &option.short,
+        Detail::Full => &option.title,
+    }
+}
+
+/// A caveat: its reviewed one-line headline in a quick answer, the whole text otherwise.
+fn caveat_text(caveat: &Caveat, detail: Detail) -> &str {
+    match detail {
+        Detail::Quick => &caveat.brief,
+        Detail::Full => &caveat.text,
+    }
+}
 
 /// One understood feature: `label: value`, `(possible)` when only raised, then the words it came
-/// from between `quotes` — when known: a case read back from the store, or sent as a features
-/// document, keeps no words.
-fn understood(feature: FeatureId, finding: &Finding, quotes: (&str, &str)) -> String {
+/// from between `quotes` — when known (a case read back from the store, or sent as a features
+/// document, keeps no words) and, in a quick answer, when they say more than the value itself.
+fn understood(
+    feature: FeatureId,
+    finding: &Finding,
+    quotes: (&str, &str),
+    detail: Detail,
+) -> String {
     let possible = match finding.certainty {
         Certainty::Possible => " (possible)",
         Certainty::Stated => "",
     };
     let mut line = format!("{}: {}{possible}", feature.label(), finding.value);
-    if !finding.text.is_empty() {
-        line = format!("{line} — {}{}{}", quotes.0, finding.text, quotes.1);
+    let words = finding.text.as_str();
+    let echo = detail == Detail::Quick && words.eq_ignore_ascii_case(&finding.value.to_string());
+    if !words.is_empty() && !echo {
+        let _ = write!(line, " — {}{words}{}", quotes.0, quotes.1);
     }
     line
+}
+
+/// The sources line: every id the answer cites, or in a quick answer (where each caveat carries
+/// its ids) how many, and how to list them.
+fn sources_line(cited: &[&str], detail: Detail) -> String {
+    match detail {
+        Detail::Full => format!("{} (`netboard sources` for citations)", cited.join(", ")),
+        Detail::Quick => format!(
+            "{} cited, ids beside each caveat; ask \"sources\" for the full list",
+            cited.len()
+        ),
+    }
 }

@@ -3,7 +3,7 @@
 use crate::decide::{AdvisedOption, Caveat};
 use crate::engine::Answer;
 use crate::knowledge::rules::Fit;
-use crate::question::Intent;
+use crate::question::{Detail, Intent};
 use std::fmt::Write;
 
 /// What netboard can do, with example questions.
@@ -77,13 +77,22 @@ pub fn plain(answer: &Answer) -> String {
     if answer.case.is_empty() {
         out.push_str("Understood: no case features yet.\n");
     } else {
-        out.push_str("Understood:\n");
-        for (feature, finding) in answer.case.iter() {
-            let _ = writeln!(
-                out,
-                "  {}",
-                super::understood(feature, finding, ("\"", "\""))
-            );
+        let detail = answer.question.detail;
+        let items = answer
+            .case
+            .iter()
+            .map(|(feature, finding)| super::understood(feature, finding, ("\"", "\""), detail));
+        match detail {
+            Detail::Quick => {
+                let items: Vec<String> = items.collect();
+                let _ = writeln!(out, "Understood: {}", items.join(" · "));
+            }
+            Detail::Full => {
+                out.push_str("Understood:\n");
+                items.for_each(|item| {
+                    let _ = writeln!(out, "  {item}");
+                });
+            }
         }
     }
     advice(&mut out, answer);
@@ -127,6 +136,7 @@ fn advice(out: &mut String, answer: &Answer) {
             }
         }
     }
+    let detail = answer.question.detail;
     if !advice.options.is_empty() {
         out.push_str("Options (best fit first):\n");
         for fit in [Fit::Favoured, Fit::Possible, Fit::Caution, Fit::NotFavoured] {
@@ -135,10 +145,11 @@ fn advice(out: &mut String, answer: &Answer) {
                 continue;
             }
             let _ = writeln!(out, "  {}:", capitalised(&fit.to_string()));
-            group.into_iter().for_each(|o| option_line(out, o));
+            group.into_iter().for_each(|o| option_line(out, o, detail));
         }
     }
-    // Caveats are shown whole: a shortened caveat can drop exactly the qualification that matters.
+    // A quick answer gives each caveat's reviewed headline, never a cut-off text: cutting can drop
+    // exactly the qualification that matters. The full answer gives them whole.
     let caveats: Vec<_> = advice.shown_caveats().collect();
     if !caveats.is_empty() && answer.question.intent != Intent::Toxicity {
         out.push_str("Caveats:\n");
@@ -146,14 +157,15 @@ fn advice(out: &mut String, answer: &Answer) {
             let _ = writeln!(
                 out,
                 "  - {}: {} [{}]",
-                o.title,
-                c.text,
+                super::name(o, detail),
+                super::caveat_text(c, detail),
                 c.sources.join(", ")
             );
         }
     }
     for note in &advice.notes {
-        let _ = writeln!(out, "Note: {} [{}]", note.text, note.sources.join(", "));
+        let text = super::caveat_text(note, detail);
+        let _ = writeln!(out, "Note: {text} [{}]", note.sources.join(", "));
     }
     if !advice.missing.is_empty() {
         out.push_str("Would change the answer:\n");
@@ -163,21 +175,24 @@ fn advice(out: &mut String, answer: &Answer) {
     }
     let cited = advice.cited_sources();
     if !cited.is_empty() {
-        let _ = writeln!(
-            out,
-            "Sources: {} (`netboard sources` for citations)",
-            cited.join(", ")
-        );
+        let _ = writeln!(out, "Sources: {}", super::sources_line(&cited, detail));
+    }
+    if detail == Detail::Quick && !advice.options.is_empty() {
+        let _ = writeln!(out, "{}", super::MORE);
     }
 }
 
-fn option_line(out: &mut String, o: &AdvisedOption) {
+fn option_line(out: &mut String, o: &AdvisedOption, detail: Detail) {
     let why = if o.why.is_empty() {
         String::new()
     } else {
         format!(" — {}", o.why.join("; "))
     };
-    let _ = writeln!(out, "    {} [{}]{}", o.title, o.fit, why);
+    match detail {
+        Detail::Quick => writeln!(out, "    {}{why}", o.short),
+        Detail::Full => writeln!(out, "    {} [{}]{why}", o.title, o.fit),
+    }
+    .unwrap_or(());
 }
 
 fn caveat_line(out: &mut String, indent: &str, c: &Caveat) {
