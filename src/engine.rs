@@ -3,15 +3,18 @@
 //! A transport (console, later Discord and HTTP) owns a [`Conversation`] per chat thread, hands
 //! each message to [`Engine::answer`] and renders the [`Reply`] it gets back. The engine keeps the
 //! conversation's case: a follow-up's features refine it (a newer statement replaces the older)
-//! and the reply says what changed. It never keeps message text, only normalised features.
+//! and the reply says what changed, in the features and in the options' fits. It never keeps
+//! message text, only normalised features.
 
 use crate::case::{CaseFeatures, Change};
 use crate::decide::{decide, Advice};
 use crate::extract::{Extraction, Extractor};
+use crate::knowledge::rules::Fit;
 use crate::knowledge::Knowledge;
 use crate::load::Faults;
-use crate::question::Question;
+use crate::question::{OptionId, Question};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Where netboard's data directories live: `NETBOARD_DATA_DIR`, else the source tree it was built
 /// from (so `cargo run` and the tests work from any directory).
@@ -52,12 +55,25 @@ pub struct Answer {
     pub case: CaseFeatures,
     /// What this message changed in an earlier case; empty for a first message.
     pub changes: Vec<Change>,
+    /// The options whose fit this message changed, in the order of the new advice; empty for a
+    /// first message.
+    pub fit_changes: Vec<FitChange>,
     /// True when the case had features before this message.
     pub follow_up: bool,
     /// The decision for the conversation's case.
     pub advice: Advice,
     /// The knowledge base the answer rests on.
     pub basis: Basis,
+}
+
+/// An option whose fit a follow-up changed; `None` when the option was not listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitChange {
+    pub option: OptionId,
+    /// The option's name in a quick answer.
+    pub short: Arc<str>,
+    pub before: Option<Fit>,
+    pub after: Option<Fit>,
 }
 
 /// The knowledge base's version and review date, shown with every answer.
@@ -110,6 +126,7 @@ impl Engine {
             case: features.clone(),
             stated: features,
             changes: Vec::new(),
+            fit_changes: Vec::new(),
             follow_up: false,
             basis: self.basis(),
         }
@@ -123,18 +140,50 @@ impl Engine {
         }
         let Extraction { question, features } = self.extractor.extract(text);
         let follow_up = !conversation.case.is_empty();
+        let earlier = follow_up.then(|| conversation.case.clone());
         let changes = conversation.case.refine(&features);
-        let changes = if follow_up { changes } else { Vec::new() };
+        let advice = decide(&self.knowledge, &question, &conversation.case);
+        let (changes, fit_changes) = match earlier {
+            Some(earlier) if !changes.is_empty() => {
+                let before = decide(&self.knowledge, &question, &earlier);
+                (changes, fit_changes(&before, &advice))
+            }
+            _ => (Vec::new(), Vec::new()),
+        };
         Reply::Answer(Box::new(Answer {
-            advice: decide(&self.knowledge, &question, &conversation.case),
+            advice,
             question,
             stated: features,
             case: conversation.case.clone(),
             changes,
+            fit_changes,
             follow_up,
             basis: self.basis(),
         }))
     }
+}
+
+/// The options whose fit differs between two decisions for the same question: those of `after`
+/// in its order, then those only `before` listed.
+fn fit_changes(before: &Advice, after: &Advice) -> Vec<FitChange> {
+    let fit_in = |advice: &Advice, id| advice.options.iter().find(|o| o.id == id).map(|o| o.fit);
+    let now = after.options.iter().map(|o| FitChange {
+        option: o.id,
+        short: o.short.clone(),
+        before: fit_in(before, o.id),
+        after: Some(o.fit),
+    });
+    let dropped = before
+        .options
+        .iter()
+        .filter(|o| fit_in(after, o.id).is_none())
+        .map(|o| FitChange {
+            option: o.id,
+            short: o.short.clone(),
+            before: Some(o.fit),
+            after: None,
+        });
+    now.chain(dropped).filter(|c| c.before != c.after).collect()
 }
 
 fn is_reset(text: &str) -> bool {

@@ -326,7 +326,7 @@ async fn mention_in_a_channel_creates_a_thread_from_it_and_answers_inside() {
         "SSTR imaging: positive",
         "**Options**",
         "Thermal ablation",
-        "Peptide receptor radionuclide therapy",
+        "PRRT",
         "Post no patient identifiers",
     ] {
         assert!(text.contains(expected), "the answer lacks {expected:?}");
@@ -541,10 +541,14 @@ async fn the_per_user_rate_limit_is_noticed_once() {
 async fn an_answer_over_2000_characters_is_split_and_every_message_accepted() {
     let emu = Emulator::start(Rest::Plain).await;
     let bot = Bot::start(&emu, Settings::default(), &db_path("split")).await;
-    let len = answer_len(QUESTION);
-    assert!(len > 1, "this question's answer needs several messages");
-    let msg = emu.guild_message(CHANNEL_ID, emu.new_user(), QUESTION, true);
-    let posted = wait_answer_in_thread(&emu, msg, len).await;
+    let user = emu.new_user();
+    let msg = emu.guild_message(CHANNEL_ID, user, QUESTION, true);
+    let quick = wait_answer_in_thread(&emu, msg, answer_len(QUESTION)).await;
+    // "details": every caveat in full, the longest answer there is for this case.
+    let details = emu.guild_message(msg, user, "details", false);
+    wait_logged(details, "answered").await;
+    let posted = emu.posted_in(msg)[quick.len()..].to_vec();
+    assert!(posted.len() > 1, "split into several messages");
     let total: usize = posted.iter().map(|m| m.chars().count()).sum();
     assert!(
         total > 2000,
@@ -553,6 +557,10 @@ async fn an_answer_over_2000_characters_is_split_and_every_message_accepted() {
     assert!(posted
         .iter()
         .all(|m| (1..=2000).contains(&m.chars().count())));
+    assert!(
+        posted.concat().contains("fit for major liver surgery"),
+        "caveats in full"
+    );
     assert!(
         message_posts(&emu.calls(), msg)
             .iter()
