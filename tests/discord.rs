@@ -766,6 +766,44 @@ async fn a_429_on_thread_creation_is_retried_and_answered() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_the_answers_in_flight() {
+    // TLS mode, so serenity's rate limiter holds the answer back (429, Retry-After 0.5 s) while
+    // the bot is told to stop: the answer is in flight, deterministically.
+    let emu = Emulator::start(Rest::Tls).await;
+    let bot = Bot::start(&emu, Settings::default(), &db_path("shutdown")).await;
+    let msg = emu.snowflake() + 1; // the next message id
+    emu.add_rate_limit(RateLimitRule {
+        method: "POST",
+        path_suffix: format!("/channels/{msg}/messages"),
+        times: 1,
+        retry_after: 0.5,
+        global: false,
+    });
+    assert_eq!(
+        emu.guild_message(CHANNEL_ID, emu.new_user(), QUESTION, true),
+        msg
+    );
+    emu.wait_for(ANSWERED, "the answer held back by a 429", |e| {
+        message_posts(&e.calls(), msg)
+            .iter()
+            .any(|c| c.status == 429)
+            .then_some(())
+    })
+    .await;
+    bot.stop().await;
+    let statuses: Vec<u16> = message_posts(&emu.calls(), msg)
+        .iter()
+        .map(|c| c.status)
+        .collect();
+    let mut want = vec![429];
+    want.extend(std::iter::repeat_n(200, answer_len(QUESTION)));
+    assert_eq!(
+        statuses, want,
+        "the whole answer was sent before the bot stopped"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_restart_a_follow_up_in_an_old_thread_still_sees_its_case() {
     let emu = Emulator::start(Rest::Plain).await;
     let db = db_path("restart");

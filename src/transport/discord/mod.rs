@@ -69,6 +69,8 @@ pub enum DiscordError {
     Store(StoreError),
     /// The gateway client failed for good (e.g. close 4004: the token was refused).
     Client(Box<serenity::Error>),
+    /// The async runtime could not start, or the client's task died.
+    Runtime(String),
 }
 
 impl fmt::Display for DiscordError {
@@ -82,6 +84,7 @@ impl fmt::Display for DiscordError {
                 f.write_str("Discord refused the token (close 4004): check DISCORD_TOKEN (Developer Portal → Bot → Reset Token)")
             }
             DiscordError::Client(e) => write!(f, "the Discord client stopped: {e}"),
+            DiscordError::Runtime(why) => f.write_str(why),
         }
     }
 }
@@ -136,7 +139,7 @@ pub async fn serve(
                 }
                 Ok(Err(e)) => break Err(DiscordError::Client(Box::new(e))),
                 Ok(Ok(())) => break Ok(()),
-                Err(e) => break Err(DiscordError::Config(format!("the Discord client task failed: {e}"))),
+                Err(e) => break Err(DiscordError::Runtime(format!("the Discord client task failed: {e}"))),
             },
             () = &mut shutdown => {
                 info!("shutting down: no new messages; finishing the answers in flight");
@@ -192,7 +195,7 @@ pub fn run_from_env(engine: Engine) -> Result<(), DiscordError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| DiscordError::Config(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| DiscordError::Runtime(format!("cannot start the async runtime: {e}")))?;
     let token = token.trim().to_string();
     runtime.block_on(serve(
         move || http(&token).build(),
