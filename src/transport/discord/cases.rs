@@ -8,7 +8,7 @@
 //! conversations rarely wait for each other. Each step is synchronous and short (the engine takes
 //! tens of microseconds, the store one indexed statement), so it runs on the async worker itself.
 //!
-//! [`Cases::decide`] is the one place the bot asks for a decision; a remote decision service can
+//! `Cases::decide` is the one place the bot asks for a decision; a remote decision service can
 //! replace it without touching the handler. Only normalised features are stored — never the text.
 
 use crate::case::CaseFeatures;
