@@ -369,6 +369,23 @@ async fn a_follow_up_in_the_thread_without_a_mention_refines_the_case() {
         0,
         "no thread in a thread"
     );
+
+    // `reset` starts the thread's case over: the next message is a first message again.
+    let reset = emu.guild_message(msg, user, "reset", false);
+    wait_logged(reset, "intent=\"reset\"").await;
+    assert_eq!(emu.posted_in(msg).last().unwrap(), reply::RESET_DONE);
+    let fresh = emu.guild_message(msg, user, "ileal NET G1", false);
+    wait_logged(fresh, "answered").await;
+    let posted = emu.posted_in(msg);
+    let last = posted
+        .iter()
+        .rev()
+        .find(|m| m.contains("**Understood**"))
+        .unwrap();
+    assert!(
+        !last.contains("Changed:") && !last.contains("liver lesions"),
+        "{last}"
+    );
     bot.stop().await;
 }
 
