@@ -63,6 +63,16 @@ enum Place {
     },
 }
 
+/// What the screens (the user's rate, identifiers) say about a question.
+enum Screen {
+    /// Answer it, with a caution first when it seems to carry identifiers.
+    Answer(Vec<IdentifierKind>),
+    RateNotice,
+    RateSilent,
+    /// It seems to carry identifiers and `NETBOARD_PHI=refuse`: only the caution.
+    Refuse(Vec<IdentifierKind>),
+}
+
 /// How handling an event ended, for its log line.
 enum Outcome {
     Ignored(&'static str),
@@ -137,19 +147,18 @@ impl Handler {
         if !addressed {
             return Ok(Outcome::Ignored("not addressed"));
         }
-        match self.rate.admit(msg.author.id.get(), Instant::now()) {
-            Admission::Answer => {}
-            Admission::Notice => {
+        let identifiers = match self.screen(msg.author.id, &text) {
+            Screen::Answer(identifiers) => identifiers,
+            Screen::RateNotice => {
                 send(ctx, msg.channel_id, &[reply::RATE_NOTICE.to_string()]).await?;
                 return Ok(Outcome::RateNotice);
             }
-            Admission::Silent => return Ok(Outcome::RateSilent),
-        }
-        let identifiers = phi::identifiers(&text);
-        if !identifiers.is_empty() && self.settings.phi == PhiPolicy::Refuse {
-            send(ctx, msg.channel_id, &[reply::caution(&identifiers, false)]).await?;
-            return Ok(Outcome::Refused(identifiers));
-        }
+            Screen::RateSilent => return Ok(Outcome::RateSilent),
+            Screen::Refuse(identifiers) => {
+                send(ctx, msg.channel_id, &[reply::caution(&identifiers, false)]).await?;
+                return Ok(Outcome::Refused(identifiers));
+            }
+        };
         let (target, reply) = match place {
             Place::Channel => {
                 let reply = self.answer(None, &text)?;
@@ -209,18 +218,6 @@ impl Handler {
             ephemeral(ctx, cmd, "netboard does not answer here.").await?;
             return Ok(Outcome::Ignored("channel not allowed"));
         };
-        match self.rate.admit(cmd.user.id.get(), Instant::now()) {
-            Admission::Answer => {}
-            Admission::Notice => {
-                ephemeral(ctx, cmd, reply::RATE_NOTICE).await?;
-                return Ok(Outcome::RateNotice);
-            }
-            Admission::Silent => {
-                ephemeral(ctx, cmd, reply::RATE_NOTICE).await?;
-                return Ok(Outcome::RateSilent);
-            }
-        }
-        cmd.defer(&ctx.http).await.map_err(failed("defer"))?;
         let text = cmd
             .data
             .options
@@ -231,20 +228,27 @@ impl Handler {
                 _ => None,
             })
             .unwrap_or("");
-        let identifiers = phi::identifiers(text);
-        let refuse = !identifiers.is_empty() && self.settings.phi == PhiPolicy::Refuse;
-        let (messages, reply) = if refuse {
-            (vec![reply::caution(&identifiers, false)], None)
-        } else {
-            // A command in a channel has no thread to remember its case in: it is answered alone.
-            let conversation = match place {
-                Place::Dm | Place::Thread { .. } => Some(key(cmd.channel_id.get())),
-                Place::Channel => None,
-            };
-            let reply = self.answer(conversation.as_deref(), text)?;
-            let caution = (!identifiers.is_empty()).then(|| reply::caution(&identifiers, true));
-            (reply::messages(&reply, caution), Some(reply))
+        // What is not an answer is said to the asker alone (an ephemeral response).
+        let identifiers = match self.screen(cmd.user.id, text) {
+            Screen::Answer(identifiers) => identifiers,
+            Screen::RateNotice | Screen::RateSilent => {
+                ephemeral(ctx, cmd, reply::RATE_NOTICE).await?;
+                return Ok(Outcome::RateNotice);
+            }
+            Screen::Refuse(identifiers) => {
+                ephemeral(ctx, cmd, &reply::caution(&identifiers, false)).await?;
+                return Ok(Outcome::Refused(identifiers));
+            }
         };
+        cmd.defer(&ctx.http).await.map_err(failed("defer"))?;
+        // A command in a channel has no thread to remember its case in: it is answered alone.
+        let conversation = match place {
+            Place::Dm | Place::Thread { .. } => Some(key(cmd.channel_id.get())),
+            Place::Channel => None,
+        };
+        let reply = self.answer(conversation.as_deref(), text)?;
+        let caution = (!identifiers.is_empty()).then(|| reply::caution(&identifiers, true));
+        let messages = reply::messages(&reply, caution);
         let mut rest = messages.iter();
         if let Some(first) = rest.next() {
             let edit = EditInteractionResponse::new()
@@ -262,15 +266,27 @@ impl Handler {
                 .await
                 .map_err(failed("send a follow-up"))?;
         }
-        Ok(match reply {
-            None => Outcome::Refused(identifiers),
-            Some(reply) => Outcome::Answered {
-                target: cmd.channel_id,
-                reply,
-                identifiers,
-                messages: messages.len(),
-            },
+        Ok(Outcome::Answered {
+            target: cmd.channel_id,
+            reply,
+            identifiers,
+            messages: messages.len(),
         })
+    }
+
+    /// The user's rate first (a refused question still counts), then identifiers.
+    fn screen(&self, user: UserId, text: &str) -> Screen {
+        match self.rate.admit(user.get(), Instant::now()) {
+            Admission::Answer => {}
+            Admission::Notice => return Screen::RateNotice,
+            Admission::Silent => return Screen::RateSilent,
+        }
+        let identifiers = phi::identifiers(text);
+        if !identifiers.is_empty() && self.settings.phi == PhiPolicy::Refuse {
+            Screen::Refuse(identifiers)
+        } else {
+            Screen::Answer(identifiers)
+        }
     }
 
     fn allows(&self, place: Place, channel: ChannelId) -> bool {
