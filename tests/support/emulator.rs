@@ -363,7 +363,7 @@ impl Emulator {
         self.state.lock().connections
     }
 
-    /// When the dispatch with sequence number `seq` was written to the socket.
+    /// When the dispatch with sequence number `seq` was handed to the socket's writer.
     pub fn sent_at(&self, seq: u64) -> Option<Instant> {
         self.state.lock().sent_at.get(&seq).copied()
     }
@@ -529,8 +529,11 @@ fn dispatch(inner: &mut Inner, t: &str, d: Value) -> u64 {
     let frame = json!({"op": 0, "t": t, "s": seq, "d": d});
     inner.session.history.push((seq, frame.clone()));
     if let Some(conn) = &inner.conn {
+        // Stamped before it is handed to the socket's writer, so that a preempted test thread
+        // can only make a measured interval longer, never negative.
+        let at = Instant::now();
         if conn.tx.send(Out::Frame(frame)).is_ok() {
-            inner.sent_at.insert(seq, Instant::now());
+            inner.sent_at.insert(seq, at);
         }
     }
     seq
