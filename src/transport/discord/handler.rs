@@ -159,7 +159,8 @@ impl Handler {
                 return Ok(Outcome::Refused(identifiers));
             }
         };
-        let (target, reply) = match place {
+        // Typing shows where the answer will come, as soon as that place exists.
+        let (target, reply, _typing) = match place {
             Place::Channel => {
                 let reply = self.answer(None, &text)?;
                 let name = reply::thread_name(&case_of(&reply));
@@ -172,17 +173,18 @@ impl Handler {
                     )
                     .await
                     .map_err(failed("create the thread"))?;
+                let typing = thread.id.start_typing(&ctx.http);
                 self.cases
                     .keep(&key(thread.id.get()), &case_of(&reply))
                     .map_err(failed("keep the case"))?;
-                (thread.id, reply)
+                (thread.id, reply, typing)
             }
             Place::Dm | Place::Thread { .. } => {
+                let typing = msg.channel_id.start_typing(&ctx.http);
                 let reply = self.answer(Some(&key(msg.channel_id.get())), &text)?;
-                (msg.channel_id, reply)
+                (msg.channel_id, reply, typing)
             }
         };
-        let _typing = target.start_typing(&ctx.http);
         let caution = (!identifiers.is_empty()).then(|| reply::caution(&identifiers, true));
         let messages = reply::messages(&reply, caution);
         send(ctx, target, &messages).await?;
