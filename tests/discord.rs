@@ -908,3 +908,24 @@ async fn without_the_message_content_intent_it_says_so_and_answers_mentions() {
     wait_answer_in_thread(&emu, msg, answer_len(QUESTION)).await;
     bot.stop().await;
 }
+
+#[test]
+fn netboard_discord_without_a_token_or_with_a_bad_setting_says_what_to_do() {
+    let run = |env: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_netboard"));
+        cmd.arg("discord").env_remove("DISCORD_TOKEN");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("the binary runs")
+    };
+    let no_token = run(&[]);
+    assert_eq!(no_token.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&no_token.stderr);
+    assert!(stderr.contains("DISCORD_TOKEN is not set"), "{stderr}");
+    // Settings are checked before anything connects.
+    let bad = run(&[("DISCORD_TOKEN", "x"), ("NETBOARD_USER_RATE", "lots")]);
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("NETBOARD_USER_RATE=\"lots\""), "{stderr}");
+}
