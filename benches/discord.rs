@@ -15,13 +15,13 @@
 //! receiving the bot's request in reply — serenity's parsing and dispatch, the handler's routing,
 //! the screens, the case store's load and save, the engine and the chat rendering:
 //!
-//! - `discord/follow_up_in_thread` — a follow-up in a thread the bot started, to the reply
+//! - `discord/follow_up_reply` — a follow-up in a thread the bot started, to the reply
 //!   (`POST /channels/{thread}/messages`). Target: ≤ 5 ms median.
-//! - `discord/question_in_channel/thread_request` — a mention in a text channel, to the bot's
-//!   first request: creating the thread from the message (the answer is already decided then:
-//!   the thread is named from its features).
-//! - `discord/question_in_channel/reply_request` — the same, to the reply inside the new thread;
-//!   includes the thread creation's round trip on loopback.
+//! - `discord/channel_thread_request` — a mention in a text channel, to the bot's first request:
+//!   creating the thread from the message (the answer is already decided then: the thread is
+//!   named from its features).
+//! - `discord/channel_reply` — the same, to the reply inside the new thread; includes the thread
+//!   creation's round trip on loopback.
 //!
 //! All are timed from the emulator's own timestamps (`Emulator::sent_at` and each call's
 //! arrival), so the bench's waiting is not counted. Discord itself is excluded by construction.
@@ -109,7 +109,8 @@ fn main() {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5))
         .configure_from_args();
-    c.bench_function("discord/follow_up_in_thread", |b| {
+    let mut group = c.benchmark_group("discord");
+    group.bench_function("follow_up_reply", |b| {
         b.iter_custom(|iters| {
             runtime.block_on(async {
                 let mut total = Duration::ZERO;
@@ -126,12 +127,12 @@ fn main() {
     });
     for (name, interval) in [
         (
-            "thread_request",
+            "channel_thread_request",
             Timed::first_request as fn(&Timed) -> Duration,
         ),
-        ("reply_request", |t: &Timed| t.reply_request),
+        ("channel_reply", |t: &Timed| t.reply_request),
     ] {
-        c.bench_function(&format!("discord/question_in_channel/{name}"), |b| {
+        group.bench_function(name, |b| {
             b.iter_custom(|iters| {
                 runtime.block_on(async {
                     let mut total = Duration::ZERO;
@@ -145,6 +146,7 @@ fn main() {
             })
         });
     }
+    group.finish();
     c.final_summary();
 
     let _ = stop.send(());
