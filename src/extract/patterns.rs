@@ -2,8 +2,9 @@
 //!
 //! Every stage of extraction (question intents, option names, feature patterns, assertion
 //! triggers) is a list of patterns from `intents/`. A [`PatternSet`] compiles the list once as a
-//! regex set; each pattern is compiled alone only when it first fires, for its spans and
-//! captures. Start-up therefore pays for one automaton per list, not two per pattern.
+//! regex set and its reverse: one scan finds every match end, a short backward step from each
+//! end finds its start. A pattern is compiled alone only when it first fires and has capture
+//! groups to read. Start-up therefore pays for two automata per list, not two per pattern.
 //!
 //! Patterns match [`Folded`] text: the message with its ASCII letters lower-cased. Folding keeps
 //! every byte offset (so spans point into the original message) and lets the patterns compile
@@ -16,9 +17,10 @@ use regex_automata::nfa::thompson::pikevm::{Cache as VmCache, PikeVM};
 use regex_automata::nfa::thompson::{self, WhichCaptures, NFA};
 use regex_automata::util::captures::Captures;
 use regex_automata::util::pool::Pool;
-use regex_automata::util::prefilter::Prefilter;
 use regex_automata::{meta, Anchored, Input, MatchKind, PatternID};
 use regex_syntax::hir::{Hir, HirKind};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -52,20 +54,24 @@ impl Folded {
 }
 
 /// The scratch space one search needs, pooled so that a set is shared across threads.
-type Caches = (DfaCache, VmCache);
+type Caches = (DfaCache, VmCache, DfaCache);
 type MakeCaches =
     Box<dyn Fn() -> Caches + Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>;
 
-/// A list of patterns: one regex set over all, and each pattern alone on demand.
+/// A list of patterns: one regex set over all, its reverse, and each pattern alone on demand.
 ///
-/// The set is a forward lazy DFA over all the patterns that reports every pattern that matches
-/// (what `regex::RegexSet` does, built directly so that it carries no capture states and no
-/// reverse automaton: it only answers which patterns fire, and where their matches end), with a
-/// prefilter of the patterns' literal prefixes to skip text where none can start. Should the lazy
-/// DFA give up (its cache thrashing on a pathological text), the same NFA runs in the PikeVM,
-/// which is slower but linear and never fails.
+/// The set is a forward lazy DFA over all the patterns that reports every match end of every
+/// pattern (what `regex::RegexSet` does, built directly so that it carries no capture states);
+/// the reverse set, anchored to one pattern at one of those ends, finds where the match starts.
+/// Neither has a literal prefilter: with hundreds of patterns, building one cost a quarter of the
+/// cold start and saved nothing on chat-sized text. A pattern runs alone only for its capture
+/// groups. Should a lazy DFA give up (its cache thrashing on a pathological text), the same NFA
+/// runs in the PikeVM, which is slower but linear and never fails.
 pub struct PatternSet {
     dfa: DFA,
+    /// The same patterns reversed: from the end of a match the set reported, an anchored
+    /// backward search finds where it starts, with no forward search per pattern.
+    rev: DFA,
     vm: PikeVM,
     caches: Pool<Caches, MakeCaches>,
     sources: Vec<String>,
@@ -95,44 +101,55 @@ impl PatternSet {
             )
         };
         let hirs: Vec<&Hir> = checked.iter().map(|c| &c.hir).collect();
-        let nfa: NFA = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .which_captures(WhichCaptures::None)
-                    .nfa_size_limit(Some(SIZE_LIMIT)),
-            )
-            .build_many_from_hir(&hirs)
-            .map_err(|e| fail(&e))?;
-        // A prefilter of the patterns' literal prefixes lets the scan jump over text where no
-        // pattern can start, which is most of it.
-        let prefilter = Prefilter::from_hirs_prefix(MatchKind::All, &hirs);
-        let dfa = DFA::builder()
-            .configure(
-                DFA::config()
-                    .match_kind(MatchKind::All)
-                    .prefilter(prefilter)
-                    .starts_for_each_pattern(true)
-                    // A Unicode `\b` (intents/ rewrites them to ASCII) works on ASCII text; on
-                    // other text the lazy DFA stops and the PikeVM answers.
-                    .unicode_word_boundary(true)
-                    .cache_capacity(SIZE_LIMIT)
-                    .skip_cache_capacity_check(true),
-            )
-            .build_from_nfa(nfa.clone())
-            .map_err(|e| fail(&e))?;
+        // Every pattern's start state, so one pattern can be searched for alone (examples,
+        // starts); no capture states, which a set never reports.
+        let automaton = |reverse: bool| -> Result<(NFA, DFA), String> {
+            let nfa = thompson::Compiler::new()
+                .configure(
+                    thompson::Config::new()
+                        .reverse(reverse)
+                        .which_captures(WhichCaptures::None)
+                        .nfa_size_limit(Some(SIZE_LIMIT)),
+                )
+                .build_many_from_hir(&hirs)
+                .map_err(|e| fail(&e))?;
+            let dfa = DFA::builder()
+                .configure(
+                    DFA::config()
+                        .match_kind(MatchKind::All)
+                        .starts_for_each_pattern(true)
+                        // A Unicode `\b` (intents/ rewrites them to ASCII) works on ASCII text;
+                        // on other text the lazy DFA stops and the PikeVM answers.
+                        .unicode_word_boundary(true)
+                        .cache_capacity(SIZE_LIMIT)
+                        .skip_cache_capacity_check(true),
+                )
+                .build_from_nfa(nfa.clone())
+                .map_err(|e| fail(&e))?;
+            Ok((nfa, dfa))
+        };
+        let (nfa, dfa) = automaton(false)?;
+        let (_, rev) = automaton(true)?;
         let vm = PikeVM::builder()
             .configure(PikeVM::config().match_kind(MatchKind::All))
             .build_from_nfa(nfa)
             .map_err(|e| fail(&e))?;
-        let (dfa_for_caches, vm_for_caches) = (dfa.clone(), vm.clone());
-        let make: MakeCaches =
-            Box::new(move || (dfa_for_caches.create_cache(), vm_for_caches.create_cache()));
+        let (dfa_for_caches, vm_for_caches, rev_for_caches) =
+            (dfa.clone(), vm.clone(), rev.clone());
+        let make: MakeCaches = Box::new(move || {
+            (
+                dfa_for_caches.create_cache(),
+                vm_for_caches.create_cache(),
+                rev_for_caches.create_cache(),
+            )
+        });
         let named = checked.iter().map(|c| !c.names.is_empty()).collect();
         let (sources, hirs): (Vec<String>, Vec<Hir>) =
             checked.into_iter().map(|c| (c.source, c.hir)).unzip();
         let singles = sources.iter().map(|_| OnceLock::new()).collect();
         Ok(PatternSet {
             dfa,
+            rev,
             vm,
             caches: Pool::new(make),
             sources,
@@ -176,7 +193,7 @@ impl PatternSet {
         let input = Input::new(text).range(range);
         let mut fired = regex_automata::PatternSet::new(self.sources.len());
         let mut caches = self.caches.get();
-        let (dfa_cache, vm_cache) = &mut *caches;
+        let (dfa_cache, vm_cache, _) = &mut *caches;
         if self
             .dfa
             .try_which_overlapping_matches(dfa_cache, &input, &mut fired)
@@ -191,10 +208,14 @@ impl PatternSet {
 
     /// Every non-empty match of every pattern in `text`, sentence by sentence, as
     /// `(pattern, span, captures)`; the captures only for patterns with named groups, since
-    /// asking for them costs a slower engine. The set scans the text once and credits each match
-    /// to the sentence where it ends; each pattern then runs over the sentences where it fired
-    /// only: on a long message a pattern scans a few sentences, not the whole text. A pattern
-    /// therefore never matches across a sentence end.
+    /// asking for them costs a slower engine. A pattern never matches across a sentence end.
+    ///
+    /// The set scans the text once, reporting every pattern's match ends; each end is credited to
+    /// the sentence where it falls. The reversed set then finds, from each end, where the match
+    /// starts (anchored to that pattern, bounded by the sentence), and the matches are taken
+    /// leftmost first, longest at a start, without overlap. Only patterns with named groups run
+    /// alone, on their match's span. Should a lazy DFA give up, each pattern that fires runs alone
+    /// over its sentences instead.
     pub fn for_each_match(
         &self,
         text: &Folded,
@@ -202,44 +223,131 @@ impl PatternSet {
     ) {
         let sentences = text.sentences();
         let text = text.as_str();
-        for (s, i) in self.fired_by_sentence(text, sentences) {
-            self.each_match(i, text, sentences[s].clone(), |span, groups| {
-                found(i, span, groups)
-            });
+        let mut caches = self.caches.get();
+        let spans = self
+            .ends_by_sentence(&mut caches.0, text, sentences)
+            .and_then(|ends| self.spans_from_ends(&mut caches.2, text, sentences, &ends));
+        drop(caches);
+        match spans {
+            Some(spans) => {
+                // One set of capture slots per run of the same named pattern.
+                let mut caps: Option<(usize, Captures)> = None;
+                for (i, span) in spans {
+                    if !self.named[i] {
+                        found(i, span, &Groups { text, caps: None });
+                        continue;
+                    }
+                    let regex = self.regex(i);
+                    let slots = match &mut caps {
+                        Some((pattern, slots)) if *pattern == i => slots,
+                        _ => &mut caps.insert((i, regex.create_captures())).1,
+                    };
+                    let input = Input::new(text).range(span).anchored(Anchored::Yes);
+                    regex.search_captures(&input, slots);
+                    if let Some(m) = slots.get_match() {
+                        let groups = Groups {
+                            text,
+                            caps: Some(slots),
+                        };
+                        found(i, m.range(), &groups);
+                    }
+                }
+            }
+            None => {
+                for range in sentences {
+                    for i in self.matches_in(text, range.clone()) {
+                        self.each_match(i, text, range.clone(), |span, groups| {
+                            found(i, span, groups)
+                        });
+                    }
+                }
+            }
         }
     }
 
-    /// Which patterns fire in which sentence, as `(sentence, pattern)` in order: one overlapping
-    /// scan of the whole text, each match credited to the sentence where it ends.
-    fn fired_by_sentence(&self, text: &str, sentences: &[Range<usize>]) -> Vec<(usize, usize)> {
+    /// Every match end of every pattern, as `(sentence, pattern, end)` in order: one overlapping
+    /// scan of the whole text. `None` when the lazy DFA gives up.
+    fn ends_by_sentence(
+        &self,
+        cache: &mut DfaCache,
+        text: &str,
+        sentences: &[Range<usize>],
+    ) -> Option<Vec<(usize, usize, usize)>> {
         let input = Input::new(text);
         let mut state = OverlappingState::start();
-        let mut fired = Vec::new();
-        let mut caches = self.caches.get();
-        let (dfa_cache, _) = &mut *caches;
+        let mut ends = Vec::new();
         loop {
-            if self
-                .dfa
-                .try_search_overlapping_fwd(dfa_cache, &input, &mut state)
-                .is_err()
-            {
-                // The lazy DFA gave up: ask sentence by sentence, where the PikeVM stands in.
-                drop(caches);
-                return (0..sentences.len())
-                    .flat_map(|s| {
-                        self.matches_in(text, sentences[s].clone())
-                            .into_iter()
-                            .map(move |i| (s, i))
-                    })
-                    .collect();
-            }
+            self.dfa
+                .try_search_overlapping_fwd(cache, &input, &mut state)
+                .ok()?;
             let Some(m) = state.get_match() else { break };
             let sentence = sentences.partition_point(|r| r.end < m.offset());
-            fired.push((sentence.min(sentences.len() - 1), m.pattern().as_usize()));
+            let sentence = sentence.min(sentences.len().saturating_sub(1));
+            ends.push((sentence, m.pattern().as_usize(), m.offset()));
         }
-        fired.sort_unstable();
-        fired.dedup();
-        fired
+        ends.sort_unstable();
+        ends.dedup();
+        Some(ends)
+    }
+
+    /// The matches the ends make, as `(pattern, span)` by sentence, then pattern, then position
+    /// (the order the patterns' callers record mentions in). `None` when the lazy DFA gives up.
+    fn spans_from_ends(
+        &self,
+        cache: &mut DfaCache,
+        text: &str,
+        sentences: &[Range<usize>],
+        ends: &[(usize, usize, usize)],
+    ) -> Option<Vec<(usize, Range<usize>)>> {
+        let mut spans = Vec::with_capacity(ends.len());
+        // Candidates ordered leftmost first, then longest: (start, Reverse(end)).
+        let mut candidates = BinaryHeap::new();
+        for group in ends.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            let (sentence, i, _) = group[0];
+            let floor = sentences.get(sentence).map_or(0, |r| r.start);
+            candidates.clear();
+            for &(_, _, end) in group {
+                if let Some(start) = self.start_of(cache, i, text, floor, end)? {
+                    candidates.push(Reverse((start, Reverse(end))));
+                }
+            }
+            let mut taken = floor;
+            while let Some(Reverse((start, Reverse(end)))) = candidates.pop() {
+                if end <= taken || start == end {
+                    continue;
+                }
+                if start < taken {
+                    // Overlaps the match taken before it: a shorter match may start after it.
+                    if let Some(start) = self.start_of(cache, i, text, taken, end)? {
+                        candidates.push(Reverse((start, Reverse(end))));
+                    }
+                    continue;
+                }
+                spans.push((i, start..end));
+                taken = end;
+            }
+        }
+        Some(spans)
+    }
+
+    /// Where the longest match of pattern `i` that ends at `end` and starts at or after `floor`
+    /// starts; `Err` when the lazy DFA gives up.
+    fn start_of(
+        &self,
+        cache: &mut DfaCache,
+        i: usize,
+        text: &str,
+        floor: usize,
+        end: usize,
+    ) -> Option<Option<usize>> {
+        if floor > end {
+            return Some(None);
+        }
+        let input = Input::new(text)
+            .range(floor..end)
+            .anchored(Anchored::Pattern(PatternID::new_unchecked(i)));
+        let found = self.rev.try_search_rev(cache, &input).ok()?;
+        Some(found.map(|m| m.offset()))
     }
 
     /// Every non-empty match of pattern `i` in `input`, with its groups when it has names.
@@ -311,7 +419,7 @@ impl PatternSet {
         let pattern = Anchored::Pattern(PatternID::new_unchecked(i));
         let input = Input::new(text).range(at..).anchored(pattern);
         let mut caches = self.caches.get();
-        let (dfa_cache, vm_cache) = &mut *caches;
+        let (dfa_cache, vm_cache, _) = &mut *caches;
         match self.dfa.try_search_fwd(dfa_cache, &input) {
             Ok(found) => found.is_some(),
             Err(_) => self.vm.search_slots(vm_cache, &input, &mut []).is_some(),
@@ -322,7 +430,11 @@ impl PatternSet {
     fn regex(&self, i: usize) -> &meta::Regex {
         self.singles[i].get_or_init(|| {
             meta::Builder::new()
-                .configure(meta::Config::new().nfa_size_limit(Some(SIZE_LIMIT)))
+                .configure(
+                    meta::Config::new()
+                        .nfa_size_limit(Some(SIZE_LIMIT))
+                        .auto_prefilter(false),
+                )
                 .build_from_hir(&self.hirs[i])
                 .unwrap_or_else(|e| {
                     // Unreachable: the same syntax compiled as part of the set, in a larger NFA.

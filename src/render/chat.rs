@@ -49,20 +49,8 @@ fn sections(answer: &Answer) -> Vec<String> {
             .collect();
         let _ = writeln!(understood, "Fit changed: {}", changed.join("; "));
     }
+    understood.push_str(&super::understood_block(answer, ("“", "”"), "• "));
     let detail = answer.question.detail;
-    let items = answer
-        .case
-        .iter()
-        .map(|(feature, finding)| super::understood(feature, finding, ("“", "”"), detail));
-    match detail {
-        Detail::Quick => {
-            let items: Vec<String> = items.collect();
-            let _ = writeln!(understood, "{}", items.join(" · "));
-        }
-        Detail::Full => items.for_each(|item| {
-            let _ = writeln!(understood, "• {item}");
-        }),
-    }
     out.push(understood);
     let advice = &answer.advice;
     let focus = answer.question.intent.is_about_named_options();

@@ -43,6 +43,20 @@ fn caveat_text(caveat: &Caveat, detail: Detail) -> &str {
     }
 }
 
+/// What was understood: in a quick answer one line, the features joined by ` · `; in the full
+/// answer one line each, after `bullet`.
+fn understood_block(answer: &crate::engine::Answer, quotes: (&str, &str), bullet: &str) -> String {
+    let detail = answer.question.detail;
+    let items = answer
+        .case
+        .iter()
+        .map(|(feature, finding)| understood(feature, finding, quotes, detail));
+    match detail {
+        Detail::Quick => items.collect::<Vec<_>>().join(" · ") + "\n",
+        Detail::Full => items.map(|item| format!("{bullet}{item}\n")).collect(),
+    }
+}
+
 /// One understood feature: `label: value`, `(possible)` when only raised, then the words it came
 /// from between `quotes` — when known (a case read back from the store, or sent as a features
 /// document, keeps no words) and, in a quick answer, when they say more than the value itself.

@@ -77,23 +77,12 @@ pub fn plain(answer: &Answer) -> String {
     if answer.case.is_empty() {
         out.push_str("Understood: no case features yet.\n");
     } else {
-        let detail = answer.question.detail;
-        let items = answer
-            .case
-            .iter()
-            .map(|(feature, finding)| super::understood(feature, finding, ("\"", "\""), detail));
-        match detail {
-            Detail::Quick => {
-                let items: Vec<String> = items.collect();
-                let _ = writeln!(out, "Understood: {}", items.join(" · "));
-            }
-            Detail::Full => {
-                out.push_str("Understood:\n");
-                items.for_each(|item| {
-                    let _ = writeln!(out, "  {item}");
-                });
-            }
+        let block = super::understood_block(answer, ("\"", "\""), "  ");
+        match answer.question.detail {
+            Detail::Quick => out.push_str("Understood: "),
+            Detail::Full => out.push_str("Understood:\n"),
         }
+        out.push_str(&block);
     }
     advice(&mut out, answer);
     out.push_str(&footer(answer));
