@@ -193,3 +193,46 @@ fn is_reset(text: &str) -> bool {
         .to_ascii_lowercase();
     matches!(t.as_str(), "reset" | "new case" | "start over" | "clear")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(engine: &Engine, conversation: &mut Conversation, text: &str) -> Answer {
+        match engine.answer(conversation, text) {
+            Reply::Answer(answer) => *answer,
+            Reply::Reset => panic!("{text:?} is not a reset"),
+        }
+    }
+
+    #[test]
+    fn a_follow_up_says_which_options_changed_fit() {
+        let engine = Engine::load(&data_dir()).expect("the shipped data loads");
+        let mut conversation = Conversation::default();
+        let first = answer(
+            &engine,
+            &mut conversation,
+            "pNET G2, 3 liver mets, dotatate avid",
+        );
+        assert!(
+            first.fit_changes.is_empty(),
+            "a first message changes no fit"
+        );
+        let follow_up = answer(&engine, &mut conversation, "dotatate negative after all");
+        let prrt = follow_up
+            .fit_changes
+            .iter()
+            .find(|c| c.option == OptionId::PrrtLu177)
+            .expect("PRRT's fit changed");
+        assert_eq!(
+            (prrt.before, prrt.after),
+            (Some(Fit::Possible), Some(Fit::NotFavoured))
+        );
+        assert!(follow_up.fit_changes.iter().all(|c| c.before != c.after));
+        let again = answer(&engine, &mut conversation, "dotatate negative after all");
+        assert!(
+            again.changes.is_empty() && again.fit_changes.is_empty(),
+            "nothing new"
+        );
+    }
+}
