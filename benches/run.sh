@@ -5,7 +5,8 @@
 #
 # 1. installs hyperfine (and jq, to read the results) with apt-get if they are missing;
 # 2. builds the release binary;
-# 3. runs the criterion benches (`cargo bench --bench extract`);
+# 3. runs the criterion benches (`cargo bench --bench extract`, and `--bench discord`: the bot
+#    against the Discord emulator, which also prints its resident memory after 1,000 cases);
 # 4. times `netboard ask` cold start (process start, load and compile intents/, one answer) with
 #    hyperfine;
 # 5. prints each median and its ratio to the target.
@@ -43,6 +44,9 @@ cargo build --release
 echo "== cargo bench --bench extract"
 cargo bench --bench extract
 
+echo "== cargo bench --bench discord"
+cargo bench --bench discord | tee "$out/discord.txt"
+
 echo "== hyperfine: netboard ask cold start"
 hyperfine --warmup 3 -N --export-json "$out/cold-start.json" \
     'target/release/netboard ask "pNET G2, 3 liver mets"'
@@ -77,6 +81,10 @@ row "Engine::load in process" "$(median_ns load/engine_load)" 30000000
 row "decide + render, 200 chars" "$(median_ns decide_render/message_200)" 20000
 row "ask: extract+decide+render" "$(median_ns ask_render/message_200)" 50000
 row "netboard ask cold start" "$(jq '.results[0].median * 1e9' "$out/cold-start.json")" 30000000
+row "discord: follow-up → reply" "$(median_ns discord/follow_up_reply)" 5000000
+row "discord: question → thread" "$(median_ns discord/channel_thread_request)" 5000000
+row "discord: question → reply" "$(median_ns discord/channel_reply)" 5000000
+grep '^memory:' "$out/discord.txt" | sed 's/^memory:/discord memory (target 60 MB):/'
 echo "-- where extract's time goes (each stage alone; no targets)"
 for message in message_200 consult_2000; do
     for stage in 1_mentions 2_assess 3_apply 4_question; do

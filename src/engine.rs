@@ -3,7 +3,8 @@
 //! A transport (console, Discord, HTTP) owns a [`Conversation`] per chat thread, hands each
 //! message to [`Engine::answer`] and renders the [`Reply`] it gets back. The engine keeps the
 //! conversation's case: a follow-up's features refine it (a newer statement replaces the older)
-//! and the reply says what changed. It never keeps message text, only normalised features.
+//! and the reply says what changed, in the features and in the options' fits. It never keeps
+//! message text, only normalised features.
 //!
 //! Where the case is *decided* is a separate choice, a [`Decider`]: the engine itself, in process,
 //! or a netboard decision service that several front ends share (remote mode,
@@ -15,12 +16,14 @@
 use crate::case::{CaseFeatures, Change};
 use crate::decide::{decide, Advice};
 use crate::extract::{Extraction, Extractor};
+use crate::knowledge::rules::Fit;
 use crate::knowledge::Knowledge;
 use crate::load::Faults;
-use crate::question::Question;
+use crate::question::{OptionId, Question};
 use std::convert::Infallible;
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Where netboard's data directories live: `NETBOARD_DATA_DIR`, else the source tree it was built
 /// from (so `cargo run` and the tests work from any directory).
@@ -61,12 +64,25 @@ pub struct Answer {
     pub case: CaseFeatures,
     /// What this message changed in an earlier case; empty for a first message.
     pub changes: Vec<Change>,
+    /// The options whose fit this message changed, in the order of the new advice; empty for a
+    /// first message.
+    pub fit_changes: Vec<FitChange>,
     /// True when the case had features before this message.
     pub follow_up: bool,
     /// The decision for the conversation's case.
     pub advice: Advice,
     /// The knowledge base the answer rests on.
     pub basis: Basis,
+}
+
+/// An option whose fit a follow-up changed; `None` when the option was not listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitChange {
+    pub option: OptionId,
+    /// The option's name in a quick answer.
+    pub short: Arc<str>,
+    pub before: Option<Fit>,
+    pub after: Option<Fit>,
 }
 
 /// The knowledge base's version and review date, shown with every answer.
@@ -157,6 +173,7 @@ impl Engine {
             case: features.clone(),
             stated: features,
             changes: Vec::new(),
+            fit_changes: Vec::new(),
             follow_up: false,
             basis: self.basis(),
         }
@@ -195,9 +212,7 @@ impl Engine {
     }
 
     /// The in-process decision in the form [`Engine::reply`] takes; it cannot fail.
-    fn in_process(
-        &self,
-    ) -> impl FnOnce(&Question, &CaseFeatures) -> Result<Decision, Infallible> + '_ {
+    fn in_process(&self) -> impl Fn(&Question, &CaseFeatures) -> Result<Decision, Infallible> + '_ {
         |question, case| Ok(self.decision(question, case))
     }
 
@@ -205,7 +220,7 @@ impl Engine {
         &self,
         conversation: &mut Conversation,
         text: &str,
-        decide: impl FnOnce(&Question, &CaseFeatures) -> Result<Decision, E>,
+        decide: impl Fn(&Question, &CaseFeatures) -> Result<Decision, E>,
     ) -> Result<Reply, E> {
         if is_reset(text) {
             conversation.case = CaseFeatures::new();
@@ -218,28 +233,57 @@ impl Engine {
 }
 
 /// Refines the conversation's case with `stated` and decides it; the conversation changes only
-/// when the decision comes.
+/// when the decision comes. A follow-up that changes the case is also decided as it was before,
+/// so the answer can say which options changed fit.
 fn refine_and_decide<E>(
     conversation: &mut Conversation,
     question: Question,
     stated: CaseFeatures,
-    decide: impl FnOnce(&Question, &CaseFeatures) -> Result<Decision, E>,
+    decide: impl Fn(&Question, &CaseFeatures) -> Result<Decision, E>,
 ) -> Result<Answer, E> {
     let follow_up = !conversation.case.is_empty();
     let mut case = conversation.case.clone();
     let changes = case.refine(&stated);
     let changes = if follow_up { changes } else { Vec::new() };
     let Decision { advice, basis } = decide(&question, &case)?;
+    let fit_changes = if changes.is_empty() {
+        Vec::new()
+    } else {
+        fit_changes(&decide(&question, &conversation.case)?.advice, &advice)
+    };
     conversation.case = case.clone();
     Ok(Answer {
         question,
         stated,
         case,
         changes,
+        fit_changes,
         follow_up,
         advice,
         basis,
     })
+}
+
+/// The options whose fit differs between two decisions.
+fn fit_changes(before: &Advice, after: &Advice) -> Vec<FitChange> {
+    let fit_in = |advice: &Advice, id| advice.options.iter().find(|o| o.id == id).map(|o| o.fit);
+    let now = after.options.iter().map(|o| FitChange {
+        option: o.id,
+        short: o.short.clone(),
+        before: fit_in(before, o.id),
+        after: Some(o.fit),
+    });
+    let dropped = before
+        .options
+        .iter()
+        .filter(|o| fit_in(after, o.id).is_none())
+        .map(|o| FitChange {
+            option: o.id,
+            short: o.short.clone(),
+            before: Some(o.fit),
+            after: None,
+        });
+    now.chain(dropped).filter(|c| c.before != c.after).collect()
 }
 
 fn infallible<T>(result: Result<T, Infallible>) -> T {
@@ -305,6 +349,44 @@ mod tests {
             answer.changes.len(),
             1,
             "the retried message changes the case"
+        );
+    }
+
+    fn answer(engine: &Engine, conversation: &mut Conversation, text: &str) -> Answer {
+        match engine.answer(conversation, text) {
+            Reply::Answer(answer) => *answer,
+            Reply::Reset => panic!("{text:?} is not a reset"),
+        }
+    }
+
+    #[test]
+    fn a_follow_up_says_which_options_changed_fit() {
+        let engine = Engine::load(&data_dir()).expect("the shipped data loads");
+        let mut conversation = Conversation::default();
+        let first = answer(
+            &engine,
+            &mut conversation,
+            "pNET G2, 3 liver mets, dotatate avid",
+        );
+        assert!(
+            first.fit_changes.is_empty(),
+            "a first message changes no fit"
+        );
+        let follow_up = answer(&engine, &mut conversation, "dotatate negative after all");
+        let prrt = follow_up
+            .fit_changes
+            .iter()
+            .find(|c| c.option == OptionId::PrrtLu177)
+            .expect("PRRT's fit changed");
+        assert_eq!(
+            (prrt.before, prrt.after),
+            (Some(Fit::Possible), Some(Fit::NotFavoured))
+        );
+        assert!(follow_up.fit_changes.iter().all(|c| c.before != c.after));
+        let again = answer(&engine, &mut conversation, "dotatate negative after all");
+        assert!(
+            again.changes.is_empty() && again.fit_changes.is_empty(),
+            "nothing new"
         );
     }
 }

@@ -22,7 +22,8 @@
 //! - [`engine`]: the one seam every front end calls; keeps a conversation's case.
 //! - [`render`]: answers as plain text and JSON; pure.
 //! - `store` (feature `store`): each conversation's case in embedded SQLite, never message text.
-//! - [`transport`]: the front ends (the local console; Discord and HTTP to come).
+//! - [`transport`]: the front ends — the local console, and the Discord bot (feature `discord`);
+//!   HTTP to come.
 //! - [`assertion_tsv`]: measuring the assertion step on annotated sets.
 //!
 //! The pure pipeline on a string:

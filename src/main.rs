@@ -18,7 +18,7 @@ use std::process::ExitCode;
     about = "Sourced decision support for metastatic NET care teams, in chat.",
     long_about = "Sourced decision support for metastatic neuroendocrine tumour (NET) care teams.\n\
         For healthcare professionals only: not for patients, not a substitute for the tumour board.\n\
-        With no subcommand, runs the local console (or the Discord bot once DISCORD_TOKEN is set)."
+        With no subcommand, runs the Discord bot when DISCORD_TOKEN is set, else the local console."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -42,6 +42,8 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         text: Vec<String>,
     },
+    /// Run the Discord bot (needs DISCORD_TOKEN; see the README's Discord set-up).
+    Discord,
     /// Validate intents/ and knowledge/, and run every example in them.
     Check,
     /// Serve the decision module over HTTP: JSON API and CDS Hooks (see README).
@@ -85,11 +87,12 @@ fn load() -> Result<Engine, Failure> {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
+        None if std::env::var("DISCORD_TOKEN").is_ok_and(|t| !t.trim().is_empty()) => {
+            discord(load()?)
+        }
+        Some(Command::Discord) => discord(load()?),
         None => {
             let engine = load()?;
-            if std::env::var_os("DISCORD_TOKEN").is_some_and(|t| !t.is_empty()) {
-                eprintln!("netboard: DISCORD_TOKEN is set, but this build has no Discord front end yet; running the local console");
-            }
             let remote = remote_decider()?;
             let decider: &dyn Decider = remote.as_deref().unwrap_or(&engine);
             let stdin = io::stdin();
@@ -180,6 +183,29 @@ fn serve(addr: &str) -> Result<(), Failure> {
 fn serve(_addr: &str) -> Result<(), Failure> {
     Err(Failure(
         "this build has no HTTP service; build with --features http".into(),
+        2,
+    ))
+}
+
+#[cfg(feature = "discord")]
+fn discord(engine: Engine) -> Result<(), Failure> {
+    use transport::discord::{run_from_env, DiscordError};
+    run_from_env(engine).map_err(|e| {
+        let code = if matches!(e, DiscordError::Config(_)) {
+            2
+        } else {
+            1
+        };
+        Failure(e.to_string(), code)
+    })
+}
+
+#[cfg(not(feature = "discord"))]
+fn discord(_: Engine) -> Result<(), Failure> {
+    Err(Failure(
+        "this build has no Discord front end (built without the `discord` feature); \
+         rebuild with default features, or unset DISCORD_TOKEN for the local console"
+            .into(),
         2,
     ))
 }
