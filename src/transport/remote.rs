@@ -18,6 +18,7 @@ use crate::case::{wire, CaseFeatures};
 use crate::engine::{Decider, Decision, DecisionError};
 use crate::question::Question;
 use crate::render;
+use std::fmt;
 use std::time::Duration;
 
 /// The environment variable that turns remote mode on.
@@ -29,7 +30,9 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 /// The largest advice document read back (a large one is under 100 kB).
 const RESPONSE_LIMIT: u64 = 4 * 1024 * 1024;
 
-/// A decider that asks a netboard decision service.
+/// A decider that asks a netboard decision service. Cheap to clone (the clones share one
+/// connection pool); two deciders are equal, and print, as the service they ask.
+#[derive(Clone)]
 pub struct RemoteDecider {
     /// The service's base URL, without a trailing slash.
     base: String,
@@ -76,6 +79,22 @@ impl RemoteDecider {
         }
     }
 }
+
+impl fmt::Debug for RemoteDecider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RemoteDecider")
+            .field("url", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for RemoteDecider {
+    fn eq(&self, other: &Self) -> bool {
+        self.base == other.base
+    }
+}
+
+impl Eq for RemoteDecider {}
 
 impl Decider for RemoteDecider {
     fn decide(&self, question: &Question, case: &CaseFeatures) -> Result<Decision, DecisionError> {
@@ -130,6 +149,11 @@ mod tests {
                 .unwrap()
                 .url(),
             "https://netboard.example"
+        );
+        assert_eq!(
+            RemoteDecider::new("http://127.0.0.1:8080/").unwrap(),
+            RemoteDecider::new("http://127.0.0.1:8080").unwrap(),
+            "the same service"
         );
         let err = RemoteDecider::new("127.0.0.1:8080").err().unwrap();
         assert!(err.contains("NETBOARD_DECISION_URL"), "{err}");
