@@ -20,7 +20,7 @@ pub use cds::{cds_response, EXTENSION, SUMMARY_LIMIT};
 pub use chat::{chat, MESSAGE_LIMIT};
 pub use json::{decision, json, json_bytes};
 pub use sources::sources;
-pub use text::{no_decision, plain, HELP};
+pub use text::{no_decision, plain, HELP, NOTHING_APPLIED};
 
 use crate::case::{Certainty, FeatureId, Finding};
 use crate::decide::{AdvisedOption, Caveat};

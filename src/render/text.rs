@@ -32,11 +32,12 @@ I found nothing about a case in that; try the primary site and grade, the liver 
 /// What a front end in remote mode says when the decision service gave no answer: what happened,
 /// that the message changed nothing, and that sending it again retries.
 pub fn no_decision(error: &DecisionError) -> String {
-    format!(
-        "No answer: {error}. Nothing in that message was applied to the case; send it again to \
-         retry.\n"
-    )
+    format!("No answer: {error}. {NOTHING_APPLIED}\n")
 }
+
+/// The end of [`no_decision`]'s sentence, for a front end that says what happened its own way.
+pub const NOTHING_APPLIED: &str =
+    "Nothing in that message was applied to the case; send it again to retry.";
 
 /// The closing line of every answer about a case.
 fn footer(answer: &Answer) -> String {
