@@ -4,8 +4,12 @@
 //! Raw text in, checked values out: every variable is parsed here once, at start, and a bad value
 //! stops the bot with the variable's name, the value and what was expected — never later, in the
 //! middle of a conversation. The token, the store's file and its time to live are read where they
-//! are used ([`super::run_from_env`], [`crate::store`]). `.env.example` lists them all.
+//! are used ([`super::run_from_env`], [`crate::store`]); so is the decision service of remote mode
+//! (`NETBOARD_DECISION_URL`, read by [`RemoteDecider::from_env`] as the console reads it), which
+//! then rides in [`Settings::remote`] — so a test sets it on its own bot, with no process-wide
+//! environment for parallel tests to race on. `.env.example` lists them all.
 
+use crate::transport::remote::RemoteDecider;
 use std::collections::HashSet;
 
 /// What the bot does with a message that looks like it carries identifiers (`NETBOARD_PHI`).
@@ -31,6 +35,10 @@ pub struct Settings {
     /// Questions a user may ask per minute (`NETBOARD_USER_RATE`, default 10).
     pub user_rate: u32,
     pub phi: PhiPolicy,
+    /// Decide cases with this netboard decision service rather than in process (remote mode,
+    /// `NETBOARD_DECISION_URL`). `None` from [`Settings::from_vars`]; [`super::run_from_env`]
+    /// sets it.
+    pub remote: Option<RemoteDecider>,
 }
 
 impl Default for Settings {
@@ -41,6 +49,7 @@ impl Default for Settings {
             allowed_channels: None,
             user_rate: 10,
             phi: PhiPolicy::Caution,
+            remote: None,
         }
     }
 }

@@ -8,6 +8,11 @@
 //! thread or a DM the answer comes in place. A slash command is deferred at once (Discord's
 //! three-second rule) and the answer edited in.
 //!
+//! In remote mode, when the decision service gives no decision, the bot says so plainly
+//! ([`reply::no_decision`]) where the answer would have gone — except that a question in a text
+//! channel gets no thread: the sentence comes in the channel — and the case is left as it was, so
+//! sending the message again retries.
+//!
 //! Every event ends in one log line with ids, the outcome, the intent, feature names, fits and
 //! the latency — never message text. A failing Discord call is logged and that message dropped:
 //! one bad message never stops the bot. Serenity's rate limiter retries what Discord allows.
@@ -15,12 +20,12 @@
 //! At most [`MAX_IN_FLIGHT`] events are handled at once (a fair semaphore; more wait their turn),
 //! which is also how shutdown drains: it takes every permit, waiting for the answers in flight.
 
-use super::cases::{key, Cases};
+use super::cases::{key, CaseError, Cases};
 use super::config::{PhiPolicy, Settings};
 use super::phi::{self, IdentifierKind};
 use super::rate::{Admission, UserRate};
 use super::reply;
-use crate::engine::Reply;
+use crate::engine::{DecisionError, Reply};
 use serenity::all::{
     AutoArchiveDuration, ChannelId, ChannelType, CommandDataOptionValue, CommandInteraction,
     CommandOptionType, Context, CreateAllowedMentions, CreateCommand, CreateCommandOption,
@@ -30,6 +35,7 @@ use serenity::all::{
 };
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tracing::{debug, info, warn};
@@ -43,7 +49,7 @@ const QUESTION: &str = "question";
 
 /// What the bot answers where: the cases, the settings and the per-user rate limit.
 pub struct Handler {
-    cases: Cases,
+    cases: Arc<Cases>,
     settings: Settings,
     rate: UserRate,
     in_flight: Semaphore,
@@ -85,6 +91,11 @@ enum Outcome {
         identifiers: Vec<IdentifierKind>,
         messages: usize,
     },
+    /// Remote mode: the decision service gave no decision; the user was told so in `target`.
+    NoDecision {
+        target: ChannelId,
+        error: DecisionError,
+    },
 }
 
 /// A step that failed, and why (a serenity or store error: ids and codes, never message text).
@@ -103,7 +114,7 @@ fn failed<E: fmt::Display>(step: &'static str) -> impl FnOnce(E) -> Failure {
 impl Handler {
     pub fn new(cases: Cases, settings: Settings) -> Handler {
         Handler {
-            cases,
+            cases: Arc::new(cases),
             rate: UserRate::new(settings.user_rate),
             settings,
             in_flight: Semaphore::new(MAX_IN_FLIGHT as usize),
@@ -162,7 +173,16 @@ impl Handler {
         // Typing shows where the answer will come, as soon as that place exists.
         let (target, reply, _typing) = match place {
             Place::Channel => {
-                let reply = self.answer(None, &text)?;
+                let reply = match self.answer(None, &text).await? {
+                    Ok(reply) => reply,
+                    // No thread without an answer: a thread named from a case nobody has seen
+                    // decided, holding only this sentence, would be clutter. It comes in the
+                    // channel, in place like the rate notice and the refusal, so asking again
+                    // there is the retry (and gets the thread).
+                    Err(error) => {
+                        return no_decision(ctx, msg.channel_id, &identifiers, error).await
+                    }
+                };
                 let name = reply::thread_name(&case_of(&reply));
                 let thread = msg
                     .channel_id
@@ -181,8 +201,12 @@ impl Handler {
             }
             Place::Dm | Place::Thread { .. } => {
                 let typing = msg.channel_id.start_typing(&ctx.http);
-                let reply = self.answer(Some(&key(msg.channel_id.get())), &text)?;
-                (msg.channel_id, reply, typing)
+                match self.answer(Some(&key(msg.channel_id.get())), &text).await? {
+                    Ok(reply) => (msg.channel_id, reply, typing),
+                    Err(error) => {
+                        return no_decision(ctx, msg.channel_id, &identifiers, error).await
+                    }
+                }
             }
         };
         let caution = (!identifiers.is_empty()).then(|| reply::caution(&identifiers, true));
@@ -248,26 +272,19 @@ impl Handler {
             Place::Dm | Place::Thread { .. } => Some(key(cmd.channel_id.get())),
             Place::Channel => None,
         };
-        let reply = self.answer(conversation.as_deref(), text)?;
+        let reply = match self.answer(conversation.as_deref(), text).await? {
+            Ok(reply) => reply,
+            Err(error) => {
+                respond(ctx, cmd, &reply::no_decision_messages(&identifiers)).await?;
+                return Ok(Outcome::NoDecision {
+                    target: cmd.channel_id,
+                    error,
+                });
+            }
+        };
         let caution = (!identifiers.is_empty()).then(|| reply::caution(&identifiers, true));
         let messages = reply::messages(&reply, caution);
-        let mut rest = messages.iter();
-        if let Some(first) = rest.next() {
-            let edit = EditInteractionResponse::new()
-                .content(first)
-                .allowed_mentions(CreateAllowedMentions::new());
-            cmd.edit_response(&ctx.http, edit)
-                .await
-                .map_err(failed("edit the deferred response"))?;
-        }
-        for more in rest {
-            let followup = CreateInteractionResponseFollowup::new()
-                .content(more)
-                .allowed_mentions(CreateAllowedMentions::new());
-            cmd.create_followup(&ctx.http, followup)
-                .await
-                .map_err(failed("send a follow-up"))?;
-        }
+        respond(ctx, cmd, &messages).await?;
         Ok(Outcome::Answered {
             target: cmd.channel_id,
             reply,
@@ -301,10 +318,19 @@ impl Handler {
         }
     }
 
-    fn answer(&self, key: Option<&str>, text: &str) -> Result<Reply, Failure> {
-        self.cases
-            .answer(key, text)
-            .map_err(failed("answer from the case store"))
+    /// The reply to `text` in the conversation under `key`, or why the decision service gave
+    /// none (said to the user); a failure of the store is logged and the message dropped.
+    async fn answer(
+        &self,
+        key: Option<&str>,
+        text: &str,
+    ) -> Result<Result<Reply, DecisionError>, Failure> {
+        match self.cases.answer(key, text).await {
+            Ok(reply) => Ok(Ok(reply)),
+            Err(CaseError::NoDecision(error)) => Ok(Err(error)),
+            Err(e @ CaseError::Store(_)) => Err(failed("answer from the case store")(e)),
+            Err(e @ CaseError::Task(_)) => Err(failed("wait for the decision service")(e)),
+        }
     }
 
     async fn register_commands(&self, ctx: &Context) {
@@ -424,6 +450,16 @@ fn log(
                 "answered"
             );
         }
+        Ok(Outcome::NoDecision { target, error }) => warn!(
+            event,
+            id,
+            channel,
+            target = target.get(),
+            service = error.service,
+            why = error.why,
+            latency_ms,
+            "no decision: the decision service gave none; the user was told, the case is unchanged"
+        ),
         Err(Failure { step, error }) => {
             warn!(event, id, channel, step, error, latency_ms, "failed")
         }
@@ -517,6 +553,47 @@ async fn send(ctx: &Context, channel: ChannelId, messages: &[String]) -> Result<
             .send_message(&ctx.http, message)
             .await
             .map_err(failed("send a message"))?;
+    }
+    Ok(())
+}
+
+/// Says in `channel` that the decision service gave no decision for a message.
+async fn no_decision(
+    ctx: &Context,
+    channel: ChannelId,
+    identifiers: &[IdentifierKind],
+    error: DecisionError,
+) -> Result<Outcome, Failure> {
+    send(ctx, channel, &reply::no_decision_messages(identifiers)).await?;
+    Ok(Outcome::NoDecision {
+        target: channel,
+        error,
+    })
+}
+
+/// Edits `messages` into a deferred command's response: the first in place of "thinking…", the
+/// rest as follow-ups; mentions disabled.
+async fn respond(
+    ctx: &Context,
+    cmd: &CommandInteraction,
+    messages: &[String],
+) -> Result<(), Failure> {
+    let mut rest = messages.iter();
+    if let Some(first) = rest.next() {
+        let edit = EditInteractionResponse::new()
+            .content(first)
+            .allowed_mentions(CreateAllowedMentions::new());
+        cmd.edit_response(&ctx.http, edit)
+            .await
+            .map_err(failed("edit the deferred response"))?;
+    }
+    for more in rest {
+        let followup = CreateInteractionResponseFollowup::new()
+            .content(more)
+            .allowed_mentions(CreateAllowedMentions::new());
+        cmd.create_followup(&ctx.http, followup)
+            .await
+            .map_err(failed("send a follow-up"))?;
     }
     Ok(())
 }

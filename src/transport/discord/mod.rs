@@ -14,8 +14,10 @@
 //! - [`handler`]: the gateway events — who is answered where;
 //! - this module: the client's life — start, the MESSAGE_CONTENT fallback, shutdown.
 //!
-//! What it is not: the decision (that is the engine's, the same for every front end), nor a store
-//! of message text (it keeps none, and logs only ids, intents, feature names, fits and latency).
+//! What it is not: the decision (that is the engine's, the same for every front end — in process,
+//! or in remote mode a shared netboard decision service's, when `NETBOARD_DECISION_URL` is set;
+//! extraction and the cases stay here either way), nor a store of message text (it keeps none,
+//! and logs only ids, intents, feature names, fits and latency).
 //!
 //! The tests run this module against an emulator of Discord's REST API and gateway
 //! (`tests/support/emulator.rs`, `tests/discord.rs`); see ../shared/DISCORD.md.
@@ -31,6 +33,7 @@ pub use config::{PhiPolicy, Settings};
 
 use crate::engine::Engine;
 use crate::store::{self, CaseStore, StoreError};
+use crate::transport::remote::RemoteDecider;
 use handler::Handler;
 use serenity::all::{
     ClientBuilder, CreateAllowedMentions, GatewayError, GatewayIntents, Http, HttpBuilder,
@@ -108,10 +111,14 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DiscordError> {
     let store = Arc::new(store);
-    let handler = Arc::new(Handler::new(
-        cases::Cases::new(engine, store.clone()),
-        settings,
-    ));
+    if let Some(remote) = &settings.remote {
+        info!(
+            service = remote.url(),
+            "remote mode: cases are decided by the decision service"
+        );
+    }
+    let cases = cases::Cases::new(engine, store.clone(), settings.remote.clone());
+    let handler = Arc::new(Handler::new(cases, settings));
     let purge = tokio::spawn(purge_expired(store.clone()));
     tokio::pin!(shutdown);
     let mut intents = GATEWAY_INTENTS;
@@ -187,7 +194,14 @@ pub fn run_from_env(engine: Engine) -> Result<(), DiscordError> {
                     .into(),
             )
         })?;
-    let settings = Settings::from_vars(|k| std::env::var(k).ok()).map_err(DiscordError::Config)?;
+    let mut settings =
+        Settings::from_vars(|k| std::env::var(k).ok()).map_err(DiscordError::Config)?;
+    settings.remote = RemoteDecider::from_env().map_err(|e| {
+        DiscordError::Config(format!(
+            "{e}, e.g. http://127.0.0.1:8080 where `netboard serve` listens; or unset it to decide \
+             in process"
+        ))
+    })?;
     let ttl = store::ttl_from_env().map_err(DiscordError::Config)?;
     let store = CaseStore::open(&CaseStore::default_path(), ttl).map_err(DiscordError::Store)?;
     init_logging();

@@ -1,5 +1,6 @@
 //! What the bot writes besides the answer itself: thread names, the identifier caution, the
-//! rate-limit notice, and the assembly of a reply into Discord messages.
+//! rate-limit notice, the word that no decision came (remote mode), and the assembly of a reply
+//! into Discord messages.
 //!
 //! The answer is the chat rendering ([`crate::render::chat`]), already split into messages of at
 //! most 2,000 characters at section boundaries; this module only puts the caution in front when
@@ -10,7 +11,7 @@
 use super::phi::IdentifierKind;
 use crate::case::{CaseFeatures, FeatureId, Value};
 use crate::engine::Reply;
-use crate::render::{self, MESSAGE_LIMIT};
+use crate::render::{self, MESSAGE_LIMIT, NOTHING_APPLIED};
 
 /// Discord's longest thread name, in characters.
 pub const THREAD_NAME_LIMIT: usize = 100;
@@ -22,6 +23,17 @@ pub const RATE_NOTICE: &str = "You have asked a lot of questions in the last min
     will answer again shortly. (This notice is shown once.)";
 
 pub const RESET_DONE: &str = "New case: the earlier features are cleared.";
+
+/// What the bot says when the decision service of remote mode gave no decision:
+/// [`render::no_decision`] for a chat. The console's sentence names the service's address and the
+/// error; a chat is shared with a whole care team on a third-party platform, who can do nothing
+/// with an internal address, so it stays in the bot's log line for whoever runs the bot.
+pub fn no_decision() -> String {
+    format!(
+        "No answer: netboard's decision service could not be reached or failed (the bot's log \
+         says why). {NOTHING_APPLIED}"
+    )
+}
 
 /// A thread name from the case's features, e.g. `pancreas NET, G2, 3 liver mets, SSTR+`.
 pub fn thread_name(case: &CaseFeatures) -> String {
@@ -87,10 +99,23 @@ pub fn caution(kinds: &[IdentifierKind], answered: bool) -> String {
 /// A reply as Discord messages, each within [`MESSAGE_LIMIT`], the caution (if any) first —
 /// in the first message when it fits there, else on its own.
 pub fn messages(reply: &Reply, caution: Option<String>) -> Vec<String> {
-    let mut messages = match reply {
+    let messages = match reply {
         Reply::Answer(answer) => render::chat(answer),
         Reply::Reset => vec![RESET_DONE.to_string()],
     };
+    with_caution(messages, caution)
+}
+
+/// [`no_decision`] as Discord messages; when the message seems to carry `identifiers`, the
+/// caution that says it was not answered comes first.
+pub fn no_decision_messages(identifiers: &[IdentifierKind]) -> Vec<String> {
+    let caution = (!identifiers.is_empty()).then(|| caution(identifiers, false));
+    with_caution(vec![no_decision()], caution)
+}
+
+/// `messages` with the caution in front: in the first message when it fits there, else on its
+/// own.
+fn with_caution(mut messages: Vec<String>, caution: Option<String>) -> Vec<String> {
     if let Some(caution) = caution {
         match messages.first_mut() {
             Some(first) if caution.chars().count() + 2 + first.chars().count() <= MESSAGE_LIMIT => {
@@ -162,5 +187,18 @@ mod tests {
         let msgs = messages(&Reply::Reset, Some(text.clone()));
         assert_eq!(msgs, vec![format!("{text}\n\n{RESET_DONE}")]);
         assert!(caution(&kinds, false).contains("has not answered"));
+    }
+
+    #[test]
+    fn no_decision_is_said_plainly_without_the_service_address() {
+        let said = no_decision();
+        assert!(said.ends_with(NOTHING_APPLIED), "{said}");
+        assert!(!said.contains("http"), "{said}");
+        assert_eq!(no_decision_messages(&[]), vec![said.clone()]);
+        let refused = caution(&[IdentifierKind::RecordNumber], false);
+        assert_eq!(
+            no_decision_messages(&[IdentifierKind::RecordNumber]),
+            vec![format!("{refused}\n\n{said}")]
+        );
     }
 }
