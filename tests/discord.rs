@@ -11,6 +11,8 @@
 
 #[path = "support/emulator.rs"]
 mod emulator;
+#[path = "support/mod.rs"]
+mod support;
 
 use emulator::{
     Call, Emulator, RateLimitRule, Rest, APP_ID, BOT_ID, CHANNEL_ID, OTHER_CHANNEL_ID, TOKEN,
@@ -913,7 +915,9 @@ async fn without_the_message_content_intent_it_says_so_and_answers_mentions() {
 fn netboard_discord_without_a_token_or_with_a_bad_setting_says_what_to_do() {
     let run = |env: &[(&str, &str)]| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_netboard"));
-        cmd.arg("discord").env_remove("DISCORD_TOKEN");
+        cmd.arg("discord")
+            .env_remove("DISCORD_TOKEN")
+            .env_remove("NETBOARD_DECISION_URL");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -928,4 +932,245 @@ fn netboard_discord_without_a_token_or_with_a_bad_setting_says_what_to_do() {
     assert_eq!(bad.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(stderr.contains("NETBOARD_USER_RATE=\"lots\""), "{stderr}");
+    // So is remote mode's service: a URL that is not one says what to give instead.
+    let bad = run(&[
+        ("DISCORD_TOKEN", "x"),
+        ("NETBOARD_DECISION_URL", "decisions.internal:8080"),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    for expected in [
+        "NETBOARD_DECISION_URL must be an http:// or https:// URL",
+        "`decisions.internal:8080`",
+        "or unset it to decide in process",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} is not in {stderr}");
+    }
+}
+
+// ---- remote mode: the bot deciding through a served engine ----
+
+/// The bot with `NETBOARD_DECISION_URL` set, against a real `netboard serve` router on an
+/// ephemeral port of this test's runtime. The decider rides in each bot's [`Settings`], so the
+/// tests set no process-wide environment and run in parallel.
+#[cfg(feature = "http")]
+mod remote {
+    use super::*;
+    use netboard::transport::discord::cases::key;
+    use netboard::transport::http::{self, Limits, Service};
+    use netboard::transport::remote::RemoteDecider;
+    use std::net::SocketAddr;
+
+    const FOLLOW_UP: &str = "dotatate negative after all";
+
+    /// A running decision service and the way to stop it.
+    struct Served {
+        addr: SocketAddr,
+        shutdown: Option<oneshot::Sender<()>>,
+        task: JoinHandle<std::io::Result<()>>,
+    }
+
+    impl Served {
+        /// Serves the shipped engine on `addr` (`127.0.0.1:0` for an ephemeral port).
+        async fn start(addr: &str, name: &str) -> Served {
+            let store = CaseStore::open(&db_path(name), Duration::from_secs(3600))
+                .expect("the service's store opens");
+            let service = Service::new(engine(), &data_dir(), store, Limits::default())
+                .expect("the service starts");
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .unwrap_or_else(|e| panic!("the service binds {addr}: {e}"));
+            let addr = listener.local_addr().unwrap();
+            let (tx, rx) = oneshot::channel::<()>();
+            let task = tokio::spawn(http::serve(listener, service, async move {
+                let _ = rx.await;
+            }));
+            Served {
+                addr,
+                shutdown: Some(tx),
+                task,
+            }
+        }
+
+        fn url(&self) -> String {
+            format!("http://{}", self.addr)
+        }
+
+        /// How many decisions the service has answered (`POST /v1/advice` → 200).
+        async fn decisions(&self) -> f64 {
+            let metrics = reqwest::get(format!("{}/metrics", self.url()))
+                .await
+                .expect("GET /metrics")
+                .text()
+                .await
+                .expect("the metrics read");
+            let series = "netboard_http_requests_total{route=\"/v1/advice\",status=\"200\"} ";
+            metrics
+                .lines()
+                .find_map(|l| l.strip_prefix(series)?.parse().ok())
+                .unwrap_or(0.0)
+        }
+
+        /// Stops the service and waits until its port is closed.
+        async fn stop(mut self) {
+            let _ = self.shutdown.take().unwrap().send(());
+            tokio::time::timeout(Duration::from_secs(10), &mut self.task)
+                .await
+                .expect("the service stops within 10 s")
+                .unwrap()
+                .expect("the service stops cleanly");
+        }
+    }
+
+    fn remote_settings(url: &str) -> Settings {
+        Settings {
+            remote: Some(RemoteDecider::new(url).expect("an http:// URL")),
+            ..Settings::default()
+        }
+    }
+
+    /// A port nothing listens on: bound, then released.
+    fn closed_port() -> SocketAddr {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+    }
+
+    /// Asks QUESTION in the channel, then FOLLOW_UP in the thread the bot makes for it; returns
+    /// the thread's name and every message posted in it.
+    async fn question_and_follow_up(emu: &Emulator) -> (Value, Vec<String>) {
+        let user = emu.new_user();
+        let msg = emu.guild_message(CHANNEL_ID, user, QUESTION, true);
+        wait_answer_in_thread(emu, msg, answer_len(QUESTION)).await;
+        wait_logged(msg, "answered").await;
+        let follow_up = emu.guild_message(msg, user, FOLLOW_UP, false);
+        wait_logged(follow_up, "answered").await;
+        let name = thread_posts(&emu.calls(), msg)[0].body["name"].clone();
+        (name, emu.posted_in(msg))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn in_remote_mode_the_bot_answers_exactly_as_in_process() {
+        let service = Served::start("127.0.0.1:0", "remote-same-service").await;
+        let (here, there) = (
+            Emulator::start(Rest::Plain).await,
+            Emulator::start(Rest::Plain).await,
+        );
+        let in_process = Bot::start(&here, Settings::default(), &db_path("remote-same-here")).await;
+        let remote = Bot::start(
+            &there,
+            remote_settings(&service.url()),
+            &db_path("remote-same-there"),
+        )
+        .await;
+        let (local, served) = tokio::join!(
+            question_and_follow_up(&here),
+            question_and_follow_up(&there)
+        );
+        assert!(
+            local
+                .1
+                .join("\n")
+                .contains("Changed: SSTR imaging positive → negative"),
+            "the follow-up refined the case:\n{}",
+            local.1.join("\n")
+        );
+        assert_eq!(local.0, served.0, "the same thread name");
+        if local.1 != served.1 {
+            panic!(
+                "remote mode differs from in process:\n{}",
+                support::diff(&local.1.join("\n"), &served.1.join("\n"))
+            );
+        }
+        assert_eq!(
+            service.decisions().await,
+            3.0,
+            "the service decided the question, and the follow-up's case before and after"
+        );
+        in_process.stop().await;
+        remote.stop().await;
+        service.stop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn in_remote_mode_an_unreachable_service_is_said_plainly_and_sending_again_retries() {
+        let port = closed_port();
+        let url = format!("http://{port}");
+        let emu = Emulator::start(Rest::Plain).await;
+        let db = db_path("remote-down");
+        let bot = Bot::start(&emu, remote_settings(&url), &db).await;
+        // A second connection to the bot's store, to see what it kept.
+        let cases = CaseStore::open(&db, Duration::from_secs(3600)).expect("the store opens");
+        let user = emu.new_user();
+
+        // Down: the sentence in the channel, no thread, nothing stored; one line logged.
+        let asked = emu.guild_message(CHANNEL_ID, user, QUESTION, true);
+        let line = wait_logged(asked, "no decision").await;
+        for expected in [
+            format!("service=\"{url}\""),
+            "cannot be reached".to_string(),
+        ] {
+            assert!(line.contains(&expected), "{expected:?} is not in {line}");
+        }
+        assert!(!line.contains("liver"), "no message text in {line}");
+        assert_eq!(emu.posted_in(CHANNEL_ID), vec![reply::no_decision()]);
+        assert!(thread_posts(&emu.calls(), asked).is_empty(), "no thread");
+        assert_eq!(cases.live_cases().unwrap(), 0, "nothing stored");
+
+        // The service comes up on that port: asking again is answered, in a thread.
+        let service = Served::start(&port.to_string(), "remote-down-service").await;
+        let again = emu.guild_message(CHANNEL_ID, user, QUESTION, true);
+        wait_answer_in_thread(&emu, again, answer_len(QUESTION)).await;
+        wait_logged(again, "answered").await;
+        let kept = cases.load(&key(again)).unwrap().expect("the case is kept");
+        let answered = emu.posted_in(again).len();
+
+        // Down again: a follow-up gets the sentence in the thread and leaves the case as it was.
+        service.stop().await;
+        let follow_up = emu.guild_message(again, user, FOLLOW_UP, false);
+        wait_logged(follow_up, "no decision").await;
+        assert_eq!(emu.posted_in(again)[answered..], [reply::no_decision()]);
+        assert_eq!(cases.load(&key(again)).unwrap(), Some(kept));
+
+        // Up again: the same follow-up, sent again, changes the case now.
+        let _service = Served::start(&port.to_string(), "remote-down-service-2").await;
+        let retried = emu.guild_message(again, user, FOLLOW_UP, false);
+        wait_logged(retried, "answered").await;
+        let answer = emu.posted_in(again)[answered + 1..].join("\n");
+        assert!(
+            answer.contains("Changed: SSTR imaging positive → negative"),
+            "{answer}"
+        );
+        bot.stop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn in_remote_mode_a_slash_command_without_a_decision_gets_the_sentence_in_its_response() {
+        let emu = Emulator::start(Rest::Plain).await;
+        let url = format!("http://{}", closed_port());
+        let bot = Bot::start(&emu, remote_settings(&url), &db_path("remote-down-slash")).await;
+        let token = emu.slash_command(CHANNEL_ID, emu.new_user(), QUESTION);
+        let webhook = format!("/webhooks/{APP_ID}/{token}");
+        let edit = emu
+            .wait_for(ANSWERED, "the deferred response edited", |e| {
+                e.calls()
+                    .into_iter()
+                    .find(|c| c.is("PATCH", &format!("{webhook}/messages/@original")))
+            })
+            .await;
+        assert_eq!(edit.content(), reply::no_decision());
+        assert_no_mentions(&edit);
+        let calls = emu.calls();
+        let callback = calls
+            .iter()
+            .find(|c| c.method == "POST" && c.path.ends_with(&format!("/{token}/callback")))
+            .expect("the interaction callback");
+        assert_eq!(callback.body["type"], 5, "deferred first");
+        assert!(
+            !calls.iter().any(|c| c.is("POST", &webhook)),
+            "no follow-ups: the sentence is the whole response"
+        );
+        bot.stop().await;
+    }
 }
