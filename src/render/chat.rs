@@ -41,13 +41,8 @@ fn sections(answer: &Answer) -> Vec<String> {
         let _ = writeln!(understood, "Changed: {}", changed.join("; "));
     }
     if !answer.fit_changes.is_empty() {
-        let fit = |f: Option<Fit>| f.map_or("not listed".to_string(), |f| f.to_string());
-        let changed: Vec<String> = answer
-            .fit_changes
-            .iter()
-            .map(|c| format!("{} {} → {}", c.short, fit(c.before), fit(c.after)))
-            .collect();
-        let _ = writeln!(understood, "Fit changed: {}", changed.join("; "));
+        let changed = super::fit_changes(answer).join("; ");
+        let _ = writeln!(understood, "Fit changed: {changed}");
     }
     understood.push_str(&super::understood_block(answer, ("“", "”"), "• "));
     let detail = answer.question.detail;

@@ -61,6 +61,18 @@ fn understood_block(answer: &crate::engine::Answer, quotes: (&str, &str), bullet
     }
 }
 
+/// The options whose fit a follow-up changed, as `PRRT (177Lu) possible → not favoured`.
+fn fit_changes(answer: &crate::engine::Answer) -> Vec<String> {
+    let fit = |f: Option<crate::knowledge::rules::Fit>| {
+        f.map_or("not listed".to_string(), |f| f.to_string())
+    };
+    answer
+        .fit_changes
+        .iter()
+        .map(|c| format!("{} {} → {}", c.short, fit(c.before), fit(c.after)))
+        .collect()
+}
+
 /// One understood feature: `label: value`, `(possible)` when only raised, then the words it came
 /// from between `quotes` — when known (a case read back from the store, or sent as a features
 /// document, keeps no words) and, in a quick answer, when they say more than the value itself.

@@ -84,6 +84,12 @@ pub fn plain(answer: &Answer) -> String {
     } else if answer.follow_up && answer.stated.is_empty() {
         out.push_str("Nothing in that changed the case.\n");
     }
+    if !answer.fit_changes.is_empty() {
+        out.push_str("Fit changed:\n");
+        for change in super::fit_changes(answer) {
+            let _ = writeln!(out, "  {change}");
+        }
+    }
     if answer.case.is_empty() {
         out.push_str("Understood: no case features yet.\n");
     } else {
