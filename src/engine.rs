@@ -125,8 +125,16 @@ impl std::error::Error for DecisionError {}
 impl Engine {
     /// Loads `intents/` and `knowledge/` from `dir`, reporting the faults of both.
     pub fn load(dir: &Path) -> Result<Engine, Faults> {
-        let extractor = Extractor::load(&dir.join("intents"));
-        let knowledge = Knowledge::load(&dir.join("knowledge"));
+        // The knowledge base loads on its own thread while the intents compile: start-up is
+        // most of a one-shot `netboard ask`, and the two share nothing.
+        let (extractor, knowledge) = std::thread::scope(|scope| {
+            let knowledge = scope.spawn(|| Knowledge::load(&dir.join("knowledge")));
+            let extractor = Extractor::load(&dir.join("intents"));
+            let knowledge = knowledge
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (extractor, knowledge)
+        });
         match (extractor, knowledge) {
             (Ok(extractor), Ok(knowledge)) => Ok(Engine {
                 extractor,
