@@ -48,17 +48,25 @@ fn caveat_text(caveat: &Caveat, detail: Detail) -> &str {
 }
 
 /// What was understood: in a quick answer one line, the features joined by ` · `; in the full
-/// answer one line each, after `bullet`.
+/// answer one line each, after `bullet`. Written into one string: this runs for every answer.
 fn understood_block(answer: &crate::engine::Answer, quotes: (&str, &str), bullet: &str) -> String {
     let detail = answer.question.detail;
-    let items = answer
-        .case
-        .iter()
-        .map(|(feature, finding)| understood(feature, finding, quotes, detail));
-    match detail {
-        Detail::Quick => items.collect::<Vec<_>>().join(" · ") + "\n",
-        Detail::Full => items.map(|item| format!("{bullet}{item}\n")).collect(),
+    let mut out = String::with_capacity(64 * answer.case.len());
+    for (i, (feature, finding)) in answer.case.iter().enumerate() {
+        match detail {
+            Detail::Quick if i > 0 => out.push_str(" · "),
+            Detail::Quick => {}
+            Detail::Full => out.push_str(bullet),
+        }
+        understood(&mut out, feature, finding, quotes, detail);
+        if detail == Detail::Full {
+            out.push('\n');
+        }
     }
+    if detail == Detail::Quick {
+        out.push('\n');
+    }
+    out
 }
 
 /// The options whose fit a follow-up changed, as `PRRT (177Lu) possible → not favoured`.
@@ -77,22 +85,23 @@ fn fit_changes(answer: &crate::engine::Answer) -> Vec<String> {
 /// from between `quotes` — when known (a case read back from the store, or sent as a features
 /// document, keeps no words) and, in a quick answer, when they say more than the value itself.
 fn understood(
+    out: &mut String,
     feature: FeatureId,
     finding: &Finding,
     quotes: (&str, &str),
     detail: Detail,
-) -> String {
-    let possible = match finding.certainty {
-        Certainty::Possible => " (possible)",
-        Certainty::Stated => "",
-    };
-    let mut line = format!("{}: {}{possible}", feature.label(), finding.value);
+) {
+    let _ = write!(out, "{}: ", feature.label());
+    let value_at = out.len();
+    let _ = write!(out, "{}", finding.value);
     let words = finding.text.as_str();
-    let echo = detail == Detail::Quick && words.eq_ignore_ascii_case(&finding.value.to_string());
-    if !words.is_empty() && !echo {
-        let _ = write!(line, " — {}{words}{}", quotes.0, quotes.1);
+    let echo = detail == Detail::Quick && words.eq_ignore_ascii_case(&out[value_at..]);
+    if finding.certainty == Certainty::Possible {
+        out.push_str(" (possible)");
     }
-    line
+    if !words.is_empty() && !echo {
+        let _ = write!(out, " — {}{words}{}", quotes.0, quotes.1);
+    }
 }
 
 /// The sources line: every id the answer cites, or in a quick answer (where each caveat carries
