@@ -131,6 +131,14 @@ pub struct Evidence {
     pub sources: Vec<String>,
 }
 
+/// `(scheme): level [sources]`, as every rendering quotes it after "evidence".
+impl std::fmt::Display for Evidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sources = self.sources.join(", ");
+        write!(f, "({}): {} [{sources}]", self.scheme, self.level)
+    }
+}
+
 /// An option of the catalogue as written in `options.toml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -96,14 +96,7 @@ fn option_detail(advice: &Advice, option: &AdvisedOption) -> String {
             let _ = writeln!(out, "- {} [{}]", c.text, c.sources.join(", "));
         }
     }
-    let e = &option.evidence;
-    let _ = writeln!(
-        out,
-        "\nEvidence ({}): {} [{}]",
-        e.scheme,
-        e.level,
-        e.sources.join(", ")
-    );
+    let _ = writeln!(out, "\nEvidence {}", option.evidence);
     if option.fit != Fit::NotFavoured && !advice.notes.is_empty() {
         out.push_str("\nGeneral caveats:\n");
         for n in &advice.notes {

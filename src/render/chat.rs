@@ -61,14 +61,7 @@ fn sections(answer: &Answer) -> Vec<String> {
                     let _ = writeln!(asked, "  – {} [{}]", c.text, c.sources.join(", "));
                 }
             } else {
-                let e = &b.evidence;
-                let _ = writeln!(
-                    asked,
-                    "  – evidence ({}): {} [{}]",
-                    e.scheme,
-                    e.level,
-                    e.sources.join(", ")
-                );
+                let _ = writeln!(asked, "  – evidence {}", b.evidence);
             }
         }
         out.push(asked);

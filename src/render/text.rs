@@ -126,13 +126,7 @@ fn advice(out: &mut String, answer: &Answer) {
             match answer.question.intent {
                 Intent::Toxicity => b.caveats.iter().for_each(|c| caveat_line(out, "    ", c)),
                 Intent::Evidence | Intent::Compare => {
-                    let _ = writeln!(
-                        out,
-                        "    evidence ({}): {} [{}]",
-                        b.evidence.scheme,
-                        b.evidence.level,
-                        b.evidence.sources.join(", ")
-                    );
+                    let _ = writeln!(out, "    evidence {}", b.evidence);
                     if answer.question.intent == Intent::Evidence {
                         b.caveats.iter().for_each(|c| caveat_line(out, "    ", c));
                     }
