@@ -19,6 +19,7 @@
 use crate::decide::{Advice, AdvisedOption};
 use crate::engine::Answer;
 use crate::knowledge::rules::Fit;
+use crate::question::Detail;
 use serde_json::{json as j, Value as Json};
 use std::fmt::Write;
 use uuid::Uuid;
@@ -93,14 +94,14 @@ fn option_detail(advice: &Advice, option: &AdvisedOption) -> String {
     if !caveats.is_empty() {
         out.push_str("\nCaveats:\n");
         for (_, c) in caveats {
-            let _ = writeln!(out, "- {} [{}]", c.text, c.sources.join(", "));
+            let _ = writeln!(out, "- {}", super::cited(c, Detail::Full));
         }
     }
     let _ = writeln!(out, "\nEvidence {}", option.evidence);
     if option.fit != Fit::NotFavoured && !advice.notes.is_empty() {
         out.push_str("\nGeneral caveats:\n");
         for n in &advice.notes {
-            let _ = writeln!(out, "- {} [{}]", n.text, n.sources.join(", "));
+            let _ = writeln!(out, "- {}", super::cited(n, Detail::Full));
         }
     }
     out

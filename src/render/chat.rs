@@ -58,7 +58,7 @@ fn sections(answer: &Answer) -> Vec<String> {
             let _ = writeln!(asked, "• **{}** ({fit}): {}", b.title, b.what);
             if answer.question.intent == Intent::Toxicity {
                 for c in &b.caveats {
-                    let _ = writeln!(asked, "  – {} [{}]", c.text, c.sources.join(", "));
+                    let _ = writeln!(asked, "  – {}", super::cited(c, Detail::Full));
                 }
             } else {
                 let _ = writeln!(asked, "  – evidence {}", b.evidence);
@@ -81,15 +81,13 @@ fn sections(answer: &Answer) -> Vec<String> {
         for (o, c) in caveats {
             let _ = writeln!(
                 text,
-                "• *{}*: {} [{}]",
+                "• *{}*: {}",
                 super::name(o, detail),
-                super::caveat_text(c, detail),
-                c.sources.join(", ")
+                super::cited(c, detail)
             );
         }
         for n in &advice.notes {
-            let note = super::caveat_text(n, detail);
-            let _ = writeln!(text, "• {note} [{}]", n.sources.join(", "));
+            let _ = writeln!(text, "• {}", super::cited(n, detail));
         }
         out.push(text);
     }

@@ -39,12 +39,14 @@ fn name(option: &AdvisedOption, detail: Detail) -> &str {
     }
 }
 
-/// A caveat: its reviewed one-line headline in a quick answer, the whole text otherwise.
-fn caveat_text(caveat: &Caveat, detail: Detail) -> &str {
-    match detail {
+/// A caveat as every rendering quotes it: `text [sources]` — its reviewed one-line headline in a
+/// quick answer, the whole text otherwise.
+fn cited(caveat: &Caveat, detail: Detail) -> String {
+    let text = match detail {
         Detail::Quick => &caveat.brief,
         Detail::Full => &caveat.text,
-    }
+    };
+    format!("{text} [{}]", caveat.sources.join(", "))
 }
 
 /// What was understood: in a quick answer one line, the features joined by ` · `; in the full

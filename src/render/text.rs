@@ -155,16 +155,14 @@ fn advice(out: &mut String, answer: &Answer) {
         for (o, c) in caveats {
             let _ = writeln!(
                 out,
-                "  - {}: {} [{}]",
+                "  - {}: {}",
                 super::name(o, detail),
-                super::caveat_text(c, detail),
-                c.sources.join(", ")
+                super::cited(c, detail)
             );
         }
     }
     for note in &advice.notes {
-        let text = super::caveat_text(note, detail);
-        let _ = writeln!(out, "Note: {text} [{}]", note.sources.join(", "));
+        let _ = writeln!(out, "Note: {}", super::cited(note, detail));
     }
     if !advice.missing.is_empty() {
         out.push_str("Would change the answer:\n");
@@ -195,7 +193,7 @@ fn option_line(out: &mut String, o: &AdvisedOption, detail: Detail) {
 }
 
 fn caveat_line(out: &mut String, indent: &str, c: &Caveat) {
-    let _ = writeln!(out, "{indent}caveat: {} [{}]", c.text, c.sources.join(", "));
+    let _ = writeln!(out, "{indent}caveat: {}", super::cited(c, Detail::Full));
 }
 
 fn capitalised(s: &str) -> String {
